@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccessCodesConfig(AppConfig):
+    name = "accesscodes"
+    verbose_name = "Access codes"

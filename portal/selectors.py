@@ -1,0 +1,38 @@
+from django.http import Http404
+
+from portal.models import CODE_EDITOR_ROLES, WORKSPACE_ADMIN_ROLES, Membership, Role, Workspace
+
+
+def workspaces_for_user(*, user, roles=None):
+    """Workspaces the user belongs to (with one of `roles` when given). Superusers see every workspace."""
+    if not user.is_authenticated:
+        return Workspace.objects.none()
+    if user.is_superuser:
+        return Workspace.objects.all()
+    memberships = Membership.objects.for_user(user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=roles)
+    return Workspace.objects.filter(pk__in=memberships.values("workspace_id"))
+
+
+def workspace_role(*, user, workspace) -> str | None:
+    if user.is_superuser:
+        return Role.OWNER
+    membership = Membership.objects.for_user(user).filter(workspace=workspace).first()
+    return membership.role if membership else None
+
+
+def workspace_get_for_user(*, user, slug: str) -> Workspace:
+    """The workspace by slug, or 404 when it does not exist *or* the user is not a member (no leak)."""
+    try:
+        return workspaces_for_user(user=user).get(slug=slug)
+    except Workspace.DoesNotExist as exc:
+        raise Http404("No such workspace") from exc
+
+
+def user_can_edit_codes(*, user, workspace) -> bool:
+    return workspace_role(user=user, workspace=workspace) in CODE_EDITOR_ROLES
+
+
+def user_can_administer(*, user, workspace) -> bool:
+    return workspace_role(user=user, workspace=workspace) in WORKSPACE_ADMIN_ROLES

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("w/<slug:slug>/", views.workspace_detail, name="workspace_detail"),
+    path("w/<slug:workspace_slug>/devices/", include("devices.urls")),
+    path("w/<slug:workspace_slug>/codes/", include("accesscodes.urls")),
+]

@@ -1,0 +1,93 @@
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from portal.models import Role
+from portal.services import membership_set, workspace_create
+
+
+def pytest_configure(config):
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        raise pytest.UsageError(
+            "The test suite runs on PostgreSQL: set DATABASE_URL, e.g. "
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (README's test command does this)."
+        )
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username, *, staff=True, superuser=False):
+        return get_user_model().objects.create_user(
+            username=username, password="pw-for-tests-only", is_staff=staff, is_superuser=superuser
+        )
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def workspace_a(alice):
+    return workspace_create(
+        name="Alpha Rentals", slug="alpha", seam_api_key="seam_test_alpha_key_000", owner=alice
+    )
+
+
+@pytest.fixture
+def workspace_b(bob):
+    return workspace_create(
+        name="Bravo Hotels", slug="bravo", seam_api_key="seam_test_bravo_key_000", owner=bob
+    )
+
+
+@pytest.fixture
+def two_workspaces(workspace_a, workspace_b):
+    """Alice owns A, Bob owns B: the fixture every tenancy test starts from."""
+    return workspace_a, workspace_b
+
+
+@pytest.fixture
+def member(make_user):
+    def make(workspace, role=Role.VIEWER, username=None):
+        user = make_user(username or f"{role}-{workspace.slug}")
+        membership_set(workspace=workspace, user=user, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seam_sandbox():
+    """The project's own Seam sandbox over real HTTP on 127.0.0.1, one per test session."""
+    from portal.seam.sandbox import SandboxServer
+
+    server = SandboxServer(host="127.0.0.1", port=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox_workspace(db, seam_sandbox, make_user):
+    """A workspace whose Seam is the sandbox, with a fresh sandbox-side workspace full of demo devices."""
+    counter = iter(range(1, 1000))
+
+    def make(slug=None, owner=None, demo_devices=True):
+        import uuid
+
+        slug = slug or f"sandbox-{next(counter)}"
+        api_key = f"seam_test_{uuid.uuid4().hex}"
+        seam_sandbox.create_workspace(api_key=api_key, name=slug, demo_devices=demo_devices)
+        return workspace_create(
+            name=slug.title(), slug=slug, seam_api_key=api_key, seam_api_url=seam_sandbox.url, owner=owner
+        )
+
+    return make

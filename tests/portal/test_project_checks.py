@@ -1,0 +1,49 @@
+import os
+import subprocess
+import sys
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+
+MANAGE = str(settings.BASE_DIR / "manage.py")
+
+
+def run(args, env=None):
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, cwd=settings.BASE_DIR)
+
+
+def test_migrations_are_complete():
+    result = run([sys.executable, MANAGE, "makemigrations", "--check", "--dry-run"])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_is_clean():
+    result = run([sys.executable, "-m", "ruff", "check", "."])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_passes_with_production_settings():
+    env = {
+        **os.environ,
+        "DJANGO_SECRET_KEY": "x7!k" + Fernet.generate_key().decode() + "q#Zp9@Lm2&",
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "portal.example.com",
+        "SECURE_SSL_REDIRECT": "1",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+        "SECURE_HSTS_PRELOAD": "1",
+        "DEBUG": "0",
+    }
+    result = run([sys.executable, MANAGE, "check", "--deploy", "--fail-level", "WARNING"], env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_flags_the_development_defaults():
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SECRET_KEY", "SECURE_SSL_REDIRECT"}
+    }
+    result = run([sys.executable, MANAGE, "check", "--deploy", "--fail-level", "WARNING"], env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stdout + result.stderr
