@@ -32,10 +32,15 @@ def workspace_create(
 
 
 def _after_workspace_created(workspace: Workspace) -> None:
-    # Devices register the periodic Seam sync; imported here so portal does not depend on devices at import.
+    # The periodic Seam work of a workspace; imported here so the portal app does not import its children.
+    from accesscodes.schedules import access_code_schedules_ensure
     from devices.services import workspace_sync_schedule_ensure
 
-    transaction.on_commit(lambda: workspace_sync_schedule_ensure(workspace=workspace))
+    def ensure_schedules():
+        workspace_sync_schedule_ensure(workspace=workspace)
+        access_code_schedules_ensure(workspace=workspace)
+
+    transaction.on_commit(ensure_schedules)
 
 
 def membership_set(*, workspace: Workspace, user, role: str) -> Membership:

@@ -138,6 +138,7 @@ SEAM_READ_TIMEOUT = float(os.environ.get("SEAM_READ_TIMEOUT", "20"))
 SEAM_MAX_RETRIES = int(os.environ.get("SEAM_MAX_RETRIES", "3"))
 SEAM_BACKOFF_BASE = float(os.environ.get("SEAM_BACKOFF_BASE", "0.5"))
 SEAM_SYNC_INTERVAL_MINUTES = int(os.environ.get("SEAM_SYNC_INTERVAL_MINUTES", "5"))
+SEAM_RECONCILE_INTERVAL_MINUTES = int(os.environ.get("SEAM_RECONCILE_INTERVAL_MINUTES", "15"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

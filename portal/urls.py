@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accesscodes import views as access_code_views
 from portal import views
 
 urlpatterns = [
@@ -11,5 +12,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("w/<slug:slug>/", views.workspace_detail, name="workspace_detail"),
     path("w/<slug:workspace_slug>/devices/", include("devices.urls")),
+    # A device's page is about its codes, so the access codes app serves it.
+    path(
+        "w/<slug:workspace_slug>/devices/<int:device_id>/",
+        access_code_views.device_detail,
+        name="device_detail",
+    ),
     path("w/<slug:workspace_slug>/codes/", include("accesscodes.urls")),
 ]

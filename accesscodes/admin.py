@@ -1,0 +1,153 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from accesscodes.models import AccessCode, AccessCodeEvent
+from accesscodes.selectors import deletion_refusal
+from accesscodes.services import (
+    UPDATABLE_FIELDS,
+    access_code_create,
+    access_code_delete,
+    access_code_sync_retry,
+    access_code_update,
+)
+from devices.models import Device
+from portal.admin_scoping import TenantAdmin
+
+CREATE_FIELDS = [
+    "device", "name", "code", "starts_at", "ends_at", "is_offline_access_code", "is_one_time_use",
+    "max_time_rounding", "allow_external_modification", "prefer_native_scheduling",
+    "use_backup_access_code_pool", "common_code_key",
+]  # fmt: skip
+SEAM_STATE_FIELDS = [
+    "workspace", "seam_access_code_id", "type", "status", "is_managed", "appearance", "errors", "warnings",
+    "backup_access_code", "sync_state", "sync_attempts", "last_sync_error", "next_attempt_at", "next_poll_at",
+    "created_by", "created_at", "updated_at", "removed_at",
+]  # fmt: skip
+
+
+class DeviceFilter(admin.SimpleListFilter):
+    """Django's related-field filter would list every tenant's devices; this one lists the user's."""
+
+    title = "device"
+    parameter_name = "device"
+
+    def lookups(self, request, model_admin):
+        devices = Device.objects.for_workspaces(model_admin.visible_workspaces(request)).order_by("name")
+        return [(str(device.pk), device.name) for device in devices.only("pk", "name")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(device_id=self.value()) if self.value() else queryset
+
+
+class AccessCodeAdminForm(forms.ModelForm):
+    class Meta:
+        model = AccessCode
+        fields = CREATE_FIELDS
+
+    def clean(self):
+        cleaned = super().clean()
+        device = cleaned.get("device") or (self.instance.device if self.instance.device_id else None)
+        if device is not None:
+            # The code lives in its device's workspace; set before the model's clean() runs the rules.
+            self.instance.workspace_id = device.workspace_id
+        return cleaned
+
+
+class AccessCodeEventInline(admin.TabularInline):
+    model = AccessCodeEvent
+    fields = ["created_at", "kind", "message", "actor"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset.dangerously_all_workspaces()
+        return queryset.for_workspaces(self.admin_site._registry[AccessCode].visible_workspaces(request))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessCode)
+class AccessCodeAdmin(TenantAdmin):
+    form = AccessCodeAdminForm
+    list_display = ["name", "device", "status", "type", "starts_at", "ends_at", "sync_state", "workspace"]
+    list_filter = ["status", DeviceFilter, "type", "sync_state", "is_offline_access_code", "is_managed"]
+    list_select_related = ["device", "workspace"]
+    search_fields = ["name", "seam_access_code_id"]
+    readonly_fields = SEAM_STATE_FIELDS
+    inlines = [AccessCodeEventInline]
+    actions = ["retry_sync", "delete_through_seam"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        fixed_after_create = [field for field in CREATE_FIELDS if field not in UPDATABLE_FIELDS]
+        return [*fixed_after_create, *self.readonly_fields]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "device":
+            field.queryset = field.queryset.filter(removed_at__isnull=True)
+        return field
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Deleting rows would lose the code's history and leave it on the lock; deletion goes through Seam.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changes = {
+                name: form.cleaned_data[name] for name in form.changed_data if name in UPDATABLE_FIELDS
+            }
+            saved = access_code_update(access_code=obj, actor=request.user, **changes)
+        else:
+            values = {name: form.cleaned_data[name] for name in CREATE_FIELDS if name != "device"}
+            saved = access_code_create(
+                workspace=form.cleaned_data["device"].workspace,
+                device=form.cleaned_data["device"],
+                created_by=request.user,
+                **values,
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and deletion_refusal(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        access_code_delete(access_code=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for access_code in queryset:
+            access_code_delete(access_code=access_code, actor=request.user)
+
+    def _each_through_service(self, request, queryset, service, done):
+        succeeded = 0
+        for access_code in queryset:
+            try:
+                service(access_code=access_code, actor=request.user)
+                succeeded += 1
+            except ValidationError as error:
+                self.message_user(request, f"{access_code}: {' '.join(error.messages)}", messages.ERROR)
+        if succeeded:
+            self.message_user(request, f"{done}: {succeeded} code(s).", messages.SUCCESS)
+
+    @admin.action(description="Retry the Seam sync of selected codes", permissions=["change"])
+    def retry_sync(self, request, queryset):
+        self._each_through_service(request, queryset, access_code_sync_retry, "Retry queued")
+
+    @admin.action(description="Delete selected codes from their locks", permissions=["delete"])
+    def delete_through_seam(self, request, queryset):
+        self._each_through_service(request, queryset, access_code_delete, "Deletion queued")

@@ -1,0 +1,161 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from portal.tenancy import TenantModel
+
+
+class AccessCode(TenantModel):
+    class Status(models.TextChoices):
+        # Seam's statuses, as Seam names them.
+        UNSET = "unset", "Unset"
+        SETTING = "setting", "Setting"
+        SET = "set", "Set"
+        REMOVING = "removing", "Removing"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Type(models.TextChoices):
+        ONGOING = "ongoing", "Ongoing"
+        TIME_BOUND = "time_bound", "Time-bound"
+
+    class SyncState(models.TextChoices):
+        # What the portal still has to do with Seam for this code.
+        PENDING_CREATE = "pending_create", "Waiting to be created in Seam"
+        PENDING_UPDATE = "pending_update", "Waiting to be updated in Seam"
+        PENDING_DELETE = "pending_delete", "Waiting to be deleted in Seam"
+        IN_SYNC = "in_sync", "In sync with Seam"
+        FAILED = "failed", "Seam refused it"
+        REMOVED = "removed", "Removed"
+
+    MAX_TIME_ROUNDING_CHOICES = [
+        ("1hour", "1 hour"),
+        ("1h", "1 hour (1h)"),
+        ("1day", "1 day"),
+        ("1d", "1 day (1d)"),
+    ]
+
+    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="+")
+    seam_access_code_id = models.CharField(max_length=100, blank=True, db_index=True)
+    name = models.CharField(max_length=200)
+    code = models.CharField(
+        max_length=12, blank=True, help_text="Leave empty to let the portal or Seam choose."
+    )
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    type = models.CharField(max_length=16, choices=Type.choices, editable=False, default=Type.ONGOING)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNSET)
+    is_offline_access_code = models.BooleanField(default=False)
+    is_one_time_use = models.BooleanField(default=False)
+    max_time_rounding = models.CharField(max_length=8, choices=MAX_TIME_ROUNDING_CHOICES, default="1hour")
+    allow_external_modification = models.BooleanField(default=False)
+    prefer_native_scheduling = models.BooleanField(default=True)
+    use_backup_access_code_pool = models.BooleanField(default=False)
+    is_managed = models.BooleanField(
+        default=True, help_text="False for codes found on the lock, not set via Seam."
+    )
+    common_code_key = models.CharField(max_length=100, blank=True)
+    appearance = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    backup_access_code = models.JSONField(
+        null=True, blank=True, help_text="Backup code pulled from Seam's pool."
+    )
+
+    sync_state = models.CharField(max_length=16, choices=SyncState.choices, default=SyncState.PENDING_CREATE)
+    sync_attempts = models.PositiveIntegerField(default=0)
+    last_sync_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set before the first create call: from then on a retry must look in Seam before creating again.
+    create_attempted_at = models.DateTimeField(null=True, blank=True)
+    # What the last create call sent, to recognise the code in Seam if that call's answer was lost.
+    create_request = models.JSONField(default=dict, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    sync_lease_until = models.DateTimeField(null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "seam_access_code_id"],
+                condition=~models.Q(seam_access_code_id=""),
+                name="unique_seam_access_code_per_workspace",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(starts_at__isnull=True, ends_at__isnull=True)
+                | models.Q(starts_at__isnull=False, ends_at__isnull=False, ends_at__gt=models.F("starts_at")),
+                name="access_code_window_is_complete_and_ordered",
+                violation_error_message="Both starts_at and ends_at must be provided together, ends_at after starts_at.",
+            ),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} on {self.device}"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.sync_state in {
+            self.SyncState.PENDING_CREATE,
+            self.SyncState.PENDING_UPDATE,
+            self.SyncState.PENDING_DELETE,
+        }
+
+    def save(self, *args, **kwargs):
+        self.type = self.Type.TIME_BOUND if self.starts_at or self.ends_at else self.Type.ONGOING
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        """Every provider rule, for every entry point (admin, browser form, API, booking hooks)."""
+        from accesscodes.rules import access_code_rule_errors
+
+        super().clean()
+        if self.device_id and self.workspace_id and self.device.workspace_id != self.workspace_id:
+            raise ValidationError({"device": "This device belongs to another workspace."})
+        if not self.device_id or not self.is_managed or self.removed_at:
+            return
+        errors = access_code_rule_errors(access_code=self, now=timezone.now())
+        if errors:
+            raise ValidationError(errors)
+
+
+class AccessCodeEvent(TenantModel):
+    """The history the UI shows: every state change of a code, from the portal, Seam or a person."""
+
+    access_code = models.ForeignKey(AccessCode, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=40)
+    message = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class SeamWriteReservation(TenantModel):
+    """One row per write the portal sends to Seam for a device, so per-device rate limits hold across
+    workers (Seam: 10 creates, 10 updates and 20 deletes per device per minute)."""
+
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=16)
+    reserved_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "action", "reserved_at"])]

@@ -1,0 +1,367 @@
+"""Lifecycle against the project's Seam sandbox over real HTTP: create, set, fail, delay, lost answers,
+deletion, expiry, external changes, adoption and rate limits. Each test gets its own sandbox so that
+moving its clock affects nobody else."""
+
+import datetime as dt
+import threading
+import uuid
+
+import httpx
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from accesscodes.backup import access_code_backup_pull
+from accesscodes.lifecycle import access_code_converge, access_codes_process_due
+from accesscodes.models import AccessCode, AccessCodeEvent
+from accesscodes.reconcile import access_codes_reconcile
+from accesscodes.services import access_code_create, access_code_delete, access_code_update
+from devices.models import Device
+from devices.seam_mapping import device_fields
+from portal.seam import SeamClient
+from portal.seam.sandbox import SandboxServer
+from portal.services import workspace_create
+
+
+class Lab:
+    """A portal workspace wired to a private sandbox, with the sandbox's demo devices imported."""
+
+    def __init__(self, sandbox: SandboxServer):
+        self.sandbox = sandbox
+        self.api_key = f"seam_sandbox_{uuid.uuid4().hex}"
+        self.workspace = workspace_create(
+            name="Lab",
+            slug=f"lab-{uuid.uuid4().hex[:8]}",
+            seam_api_key=self.api_key,
+            seam_api_url=sandbox.url,
+        )
+        with self.client() as client:
+            for seam_device in client.devices_list():
+                Device.objects.create(
+                    workspace=self.workspace, **device_fields(seam_device, synced_at=timezone.now())
+                )
+
+    def client(self):
+        return SeamClient(api_key=self.api_key, base_url=self.sandbox.url, max_retries=0)
+
+    def now(self):
+        return self.sandbox.clock.now()
+
+    def advance(self, **delta):
+        self.sandbox.clock.advance(seconds=dt.timedelta(**delta).total_seconds())
+        self.sandbox.tick()
+
+    def device(self, manufacturer, **filters):
+        return (
+            Device.objects.for_workspace(self.workspace).filter(manufacturer=manufacturer, **filters).first()
+        )
+
+    def control(self, operation, **body):
+        response = httpx.post(f"{self.sandbox.url}/_sandbox/{operation}", json={"api_key": self.api_key, **body})
+        response.raise_for_status()
+        return response.json()
+
+    def converge(self, access_code, **delta):
+        return access_code_converge(
+            workspace=self.workspace, access_code_id=access_code.pk, now=self.now() + dt.timedelta(**delta)
+        )
+
+    def seam_codes(self, device):
+        with self.client() as client:
+            return client.access_codes_list(device_id=device.seam_device_id)
+
+    def reload(self, access_code):
+        return AccessCode.objects.for_workspace(self.workspace).get(pk=access_code.pk)
+
+    def history(self, access_code):
+        return list(
+            AccessCodeEvent.objects.for_workspace(self.workspace)
+            .filter(access_code=access_code)
+            .order_by("created_at", "pk")
+            .values_list("kind", "message")
+        )
+
+
+@pytest.fixture
+def lab(db, settings):
+    settings.SEAM_MAX_RETRIES = 0
+    settings.SEAM_BACKOFF_BASE = 0.01
+    with SandboxServer(host="127.0.0.1", port=0) as sandbox:
+        sandbox.configure(set_delay_seconds=2, remove_delay_seconds=2)
+        yield Lab(sandbox)
+
+
+def create(lab, device, **fields):
+    fields.setdefault("name", "Guest")
+    return access_code_create(workspace=lab.workspace, device=device, **fields)
+
+
+def test_online_code_goes_from_setting_to_set(lab):
+    device = lab.device("august")
+    access_code = create(lab, device)
+    assert lab.converge(access_code) == "created"
+    access_code = lab.reload(access_code)
+    assert access_code.seam_access_code_id
+    assert access_code.sync_state == AccessCode.SyncState.IN_SYNC
+    assert access_code.status == AccessCode.Status.SETTING
+    assert access_code.next_poll_at is not None
+
+    lab.advance(seconds=10)
+    assert lab.converge(access_code) == "polled"
+    access_code = lab.reload(access_code)
+    assert access_code.status == AccessCode.Status.SET
+    assert ("status", "Status setting → set.") in lab.history(access_code)
+    assert access_code.next_poll_at is None  # ongoing and set: the periodic reconcile watches it now
+
+
+def test_second_run_of_the_same_task_does_nothing(lab):
+    access_code = create(lab, lab.device("august"))
+    assert lab.converge(access_code) == "created"
+    assert lab.converge(access_code) == "idle"
+    assert len(lab.seam_codes(access_code.device)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_create_one_code(lab):
+    access_code = create(lab, lab.device("august"))
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def work():
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(lab.converge(access_code))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) in (["busy", "created"], ["created", "idle"])
+    assert len(lab.seam_codes(access_code.device)) == 1
+
+
+def test_lost_answer_then_retry_never_duplicates(lab, settings):
+    settings.SEAM_READ_TIMEOUT = 0.5
+    device = lab.device("august")
+    access_code = create(lab, device)
+    lab.control("faults/set", route="access_codes/create", phase="after", latency_ms=1500, times=1)
+    assert lab.converge(access_code) == "deferred"
+    access_code = lab.reload(access_code)
+    assert access_code.sync_state == AccessCode.SyncState.PENDING_CREATE
+    assert access_code.create_attempted_at is not None
+    assert "may have received it" in access_code.last_sync_error
+    assert len(lab.seam_codes(device)) == 1  # Seam did create it
+
+    assert lab.converge(access_code, minutes=1) == "linked"
+    access_code = lab.reload(access_code)
+    assert access_code.sync_state == AccessCode.SyncState.IN_SYNC
+    assert [code["access_code_id"] for code in lab.seam_codes(device)] == [access_code.seam_access_code_id]
+
+
+def test_lost_answer_for_a_provider_chosen_pin_links_by_name_and_window(lab, settings):
+    settings.SEAM_READ_TIMEOUT = 0.5
+    device = lab.device("igloohome")
+    start = lab.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2)
+    access_code = create(
+        lab, device, starts_at=start, ends_at=start + dt.timedelta(hours=24), is_offline_access_code=True
+    )
+    lab.control("faults/set", route="access_codes/create", phase="after", latency_ms=1500, times=1)
+    assert lab.converge(access_code) == "deferred"
+    assert lab.converge(access_code, minutes=1) == "linked"
+    access_code = lab.reload(access_code)
+    assert access_code.code  # the algoPIN Seam generated
+    assert len(lab.seam_codes(device)) == 1
+
+
+def test_failure_to_set_is_recorded_with_an_explanation(lab):
+    device = lab.device("august")
+    lab.control("access_codes/fail_to_set", device_id=device.seam_device_id)
+    access_code = create(lab, device)
+    lab.converge(access_code)
+    lab.advance(seconds=10)
+    lab.converge(access_code)
+    access_code = lab.reload(access_code)
+    assert [error["error_code"] for error in access_code.errors] == ["failed_to_set_on_device"]
+    messages = [message for kind, message in lab.history(access_code) if kind == "error"]
+    assert messages and "did not accept the code" in messages[0]
+    assert access_code.next_poll_at is not None  # keeps watching
+
+
+def test_delay_in_setting_is_a_warning(lab):
+    device = lab.device("schlage")
+    lab.control("access_codes/delay_setting", device_id=device.seam_device_id)
+    access_code = create(lab, device)
+    lab.converge(access_code)
+    lab.advance(minutes=5)
+    lab.converge(access_code)
+    access_code = lab.reload(access_code)
+    assert access_code.status == AccessCode.Status.SETTING
+    assert "delay_in_setting_on_device" in [warning["warning_code"] for warning in access_code.warnings]
+
+
+def test_delete_goes_removing_then_removed(lab):
+    access_code = create(lab, lab.device("august"))
+    lab.converge(access_code)
+    lab.advance(seconds=10)
+    lab.converge(access_code)
+    access_code_delete(access_code=lab.reload(access_code))
+    assert lab.converge(access_code) == "deleting"
+    assert lab.reload(access_code).status == AccessCode.Status.REMOVING
+    lab.advance(seconds=10)
+    assert lab.converge(access_code) == "removed"
+    access_code = lab.reload(access_code)
+    assert access_code.sync_state == AccessCode.SyncState.REMOVED
+    assert access_code.removed_at is not None
+    assert lab.seam_codes(access_code.device) == []
+
+
+def test_update_reaches_seam(lab):
+    access_code = create(lab, lab.device("august"))
+    lab.converge(access_code)
+    access_code_update(access_code=lab.reload(access_code), name="Guest, late checkout")
+    assert lab.converge(access_code) == "updated"
+    (seam_code,) = lab.seam_codes(access_code.device)
+    assert seam_code["name"] == "Guest, late checkout"
+
+
+def test_time_bound_just_in_time_code_is_polled_at_its_milestones(lab):
+    device = lab.device("august")
+    start = lab.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=5)
+    access_code = create(
+        lab, device, starts_at=start, ends_at=start + dt.timedelta(days=2), prefer_native_scheduling=False
+    )
+    lab.converge(access_code)
+    access_code = lab.reload(access_code)
+    assert access_code.status == AccessCode.Status.UNSET
+    assert access_code.next_poll_at == start - dt.timedelta(minutes=60)
+
+    lab.sandbox.clock.advance(seconds=(start - dt.timedelta(minutes=59) - lab.now()).total_seconds())
+    lab.advance(seconds=10)
+    lab.converge(access_code)
+    assert lab.reload(access_code).status == AccessCode.Status.SET
+
+
+def test_natively_scheduled_code_is_first_polled_at_preload(lab):
+    device = lab.device("august")
+    start = lab.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=5)
+    access_code = create(lab, device, starts_at=start, ends_at=start + dt.timedelta(days=2))
+    lab.converge(access_code)
+    assert lab.reload(access_code).next_poll_at == start - dt.timedelta(hours=72)
+
+
+def test_expiry_404_is_removal_not_failure(lab):
+    device = lab.device("august")
+    start = lab.now() + dt.timedelta(minutes=5)
+    access_code = create(lab, device, starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    lab.converge(access_code)
+    lab.advance(hours=3)
+    lab.advance(seconds=10)
+    assert lab.converge(access_code, seconds=1) == "expired"
+    access_code = lab.reload(access_code)
+    assert access_code.sync_state == AccessCode.SyncState.REMOVED
+    assert access_code.last_sync_error == ""
+    assert lab.history(access_code)[-1][0] == "expired"
+
+
+def test_rate_limit_429_honours_retry_after(lab):
+    access_code = create(lab, lab.device("august"))
+    lab.control("faults/set", route="access_codes/create", status=429, retry_after=30, times=1)
+    now = lab.now()
+    assert access_code_converge(workspace=lab.workspace, access_code_id=access_code.pk, now=now) == "deferred"
+    access_code = lab.reload(access_code)
+    assert access_code.next_attempt_at == now + dt.timedelta(seconds=30)
+    assert access_code.sync_state == AccessCode.SyncState.PENDING_CREATE
+    assert (
+        access_code_converge(
+            workspace=lab.workspace, access_code_id=access_code.pk, now=now + dt.timedelta(seconds=31)
+        )
+        == "created"
+    )
+
+
+def test_portal_throttles_itself_to_ten_creates_a_minute_per_device(lab):
+    device = lab.device("august")
+    codes = [create(lab, device, name=f"Guest {n}", code=f"{4000 + n}") for n in range(11)]
+    outcomes = access_codes_process_due(workspace=lab.workspace, now=lab.now())
+    assert outcomes == {"created": 10, "deferred": 1}
+    deferred = [
+        lab.reload(code)
+        for code in codes
+        if lab.reload(code).sync_state == AccessCode.SyncState.PENDING_CREATE
+    ]
+    assert len(deferred) == 1
+    assert "10 new codes a minute" in deferred[0].last_sync_error
+    assert len(lab.seam_codes(device)) == 10
+
+
+def test_seam_refusal_marks_the_code_failed(lab):
+    access_code = create(lab, lab.device("august"))
+    lab.control("faults/set", 
+        route="access_codes/create", status=400, times=1, message="Invalid code for this lock"
+    )
+    assert lab.converge(access_code) == "failed"
+    access_code = lab.reload(access_code)
+    assert access_code.sync_state == AccessCode.SyncState.FAILED
+    assert "Invalid code for this lock" in access_code.last_sync_error
+
+
+def test_reconcile_records_external_modification_and_deletion_and_adopts(lab):
+    device = lab.device("august")
+    modified = create(lab, device, name="Modified", code="4811")
+    deleted = create(lab, device, name="Deleted", code="4822")
+    lab.converge(modified)
+    lab.converge(deleted)
+    lab.control(
+        "access_codes/modify_externally", access_code_id=lab.reload(modified).seam_access_code_id, code="9911"
+    )
+    lab.control("access_codes/delete_externally", access_code_id=lab.reload(deleted).seam_access_code_id)
+    lab.control(
+        "access_codes/add_unmanaged", device_id=device.seam_device_id, code="7777", name="Owner's code"
+    )
+
+    outcome = access_codes_reconcile(workspace=lab.workspace, now=lab.now())
+
+    modified = lab.reload(modified)
+    assert "code_modified_external_to_seam" in [error["error_code"] for error in modified.errors]
+    assert any("outside Seam" in message for _, message in lab.history(modified))
+    deleted = lab.reload(deleted)
+    assert deleted.sync_state == AccessCode.SyncState.REMOVED
+    assert lab.history(deleted)[-1][0] == "deleted_externally"
+    adopted = AccessCode.objects.for_workspace(lab.workspace).get(is_managed=False)
+    assert adopted.code == "7777"
+    assert outcome.adopted == 1
+    assert outcome.removed == 1
+    # A second reconcile changes nothing.
+    again = access_codes_reconcile(workspace=lab.workspace, now=lab.now())
+    assert (again.adopted, again.removed) == (0, 0)
+
+
+def test_offline_code_gets_its_pin_from_seam(lab):
+    device = lab.device("igloohome")
+    start = lab.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2)
+    access_code = create(
+        lab, device, starts_at=start, ends_at=start + dt.timedelta(hours=48), is_offline_access_code=True
+    )
+    assert lab.converge(access_code) == "created"
+    access_code = lab.reload(access_code)
+    assert access_code.code.isdigit()
+    assert access_code.is_offline_access_code
+
+
+def test_backup_code_replaces_a_code_that_failed_to_set(lab):
+    device = lab.device("schlage")
+    lab.control("access_codes/fail_to_set", device_id=device.seam_device_id)
+    start = lab.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    access_code = create(
+        lab, device, starts_at=start, ends_at=start + dt.timedelta(days=1), use_backup_access_code_pool=True
+    )
+    lab.converge(access_code)
+    lab.advance(hours=1)
+    lab.converge(access_code)
+    backup = access_code_backup_pull(access_code=lab.reload(access_code))
+    assert backup["code"]
+    assert access_code_backup_pull(access_code=lab.reload(access_code)) == backup
+    assert lab.history(access_code)[-1][0] == "backup_pulled"
