@@ -40,11 +40,16 @@ def device_rules(*, device) -> list[str]:
     return describe_rules(device_facts(device))
 
 
-def local_window(*, access_code):
-    """The window in the lock's own timezone (what an Ultraloq keypad uses), or None."""
+def local_window(*, access_code) -> dict | None:
+    """The window on the lock's own clock (what an Ultraloq keypad uses), formatted, or None.
+    Formatted here because templates would convert aware datetimes to the viewer's timezone."""
     if not access_code.starts_at:
         return None
-    return device_local_window(device_facts(access_code.device), access_code.starts_at, access_code.ends_at)
+    window = device_local_window(device_facts(access_code.device), access_code.starts_at, access_code.ends_at)
+    if window is None:
+        return None
+    starts, ends = window
+    return {"starts": f"{starts:%Y-%m-%d %H:%M}", "ends": f"{ends:%Y-%m-%d %H:%M}", "zone": str(starts.tzinfo)}
 
 
 def modification_refusal(access_code: AccessCode) -> str | None:

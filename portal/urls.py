@@ -11,12 +11,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("w/<slug:slug>/", views.workspace_detail, name="workspace_detail"),
-    path("w/<slug:workspace_slug>/devices/", include("devices.urls")),
     # A device's page is about its codes, so the access codes app serves it.
     path(
         "w/<slug:workspace_slug>/devices/<int:device_id>/",
         access_code_views.device_detail,
         name="device_detail",
     ),
+    path("w/<slug:workspace_slug>/devices/", include("devices.urls")),
     path("w/<slug:workspace_slug>/codes/", include("accesscodes.urls")),
 ]

@@ -57,7 +57,9 @@ class Lab:
         )
 
     def control(self, operation, **body):
-        response = httpx.post(f"{self.sandbox.url}/_sandbox/{operation}", json={"api_key": self.api_key, **body})
+        response = httpx.post(
+            f"{self.sandbox.url}/_sandbox/{operation}", json={"api_key": self.api_key, **body}
+        )
         response.raise_for_status()
         return response.json()
 
@@ -299,8 +301,8 @@ def test_portal_throttles_itself_to_ten_creates_a_minute_per_device(lab):
 
 def test_seam_refusal_marks_the_code_failed(lab):
     access_code = create(lab, lab.device("august"))
-    lab.control("faults/set", 
-        route="access_codes/create", status=400, times=1, message="Invalid code for this lock"
+    lab.control(
+        "faults/set", route="access_codes/create", status=400, times=1, message="Invalid code for this lock"
     )
     assert lab.converge(access_code) == "failed"
     access_code = lab.reload(access_code)

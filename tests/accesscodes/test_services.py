@@ -140,9 +140,9 @@ def test_offline_codes_cannot_be_changed_or_deleted(workspace_a, make_device):
         ends_at=hours_from_now(26),
         is_offline_access_code=True,
     )
-    with pytest.raises(ValidationError, match="(?i)cannot be changed"):
+    with pytest.raises(ValidationError, match=r"(?i)cannot be changed"):
         access_code_update(access_code=access_code, name="Other")
-    with pytest.raises(ValidationError, match="(?i)expire"):
+    with pytest.raises(ValidationError, match=r"(?i)expire"):
         access_code_delete(access_code=access_code)
     access_code.refresh_from_db()
     assert access_code.name == "Guest"
