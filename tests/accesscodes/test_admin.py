@@ -67,7 +67,7 @@ def test_admin_add_goes_through_the_service(alice_client, codes_in_both, alice):
 
 
 def test_admin_cannot_post_a_device_of_another_workspace(alice_client, codes_in_both):
-    code_a, code_b = codes_in_both
+    _, code_b = codes_in_both
     response = alice_client.post(
         reverse("admin:accesscodes_accesscode_add"),
         {"device": code_b.device_id, "name": "Sneaky", "code": "5931", "max_time_rounding": "1hour"},
