@@ -438,10 +438,12 @@ class Provider:
     def describe(self, device: DeviceFacts) -> list[str]:
         sentences = self._describe_capabilities(device)
         sentences += self._describe_code(device)
-        sentences.append(
-            "A time-bound code needs both a start and an end (the end after the start and in the "
-            "future); leave both empty for a permanent code."
+        window = "A time-bound code needs both a start and an end (the end after the start and in the future)"
+        # Offline-only locks have no permanent codes: offline codes are always time-bound.
+        permanent = (
+            "; leave both empty for a permanent code." if device.can_program_online_access_codes else "."
         )
+        sentences.append(window + permanent)
         sentences += self._describe_names(device)
         if device.max_active_codes_supported is not None:
             sentences.append(
