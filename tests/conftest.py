@@ -91,3 +91,49 @@ def sandbox_workspace(db, seam_sandbox, make_user):
         )
 
     return make
+
+
+@pytest.fixture
+def django_q_worker(transactional_db):
+    """A real Django-Q2 cluster (`manage.py qcluster`, ORM broker) on the test database.
+
+    Call the fixture's value to start it; it is stopped (with its worker children) at the end and
+    returns its output for failure messages."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    database_url = f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": database_url, "Q_WORKERS": "1", "Q_SYNC": "0"}
+    env.pop("TEST_DATABASE_NAME", None)
+    workers = []
+
+    def start():
+        worker = subprocess.Popen(
+            [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so stopping it reaches its worker children
+        )
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait(timeout=10)

@@ -9,7 +9,6 @@ import uuid
 import httpx
 import pytest
 from django.db import connections
-from django.utils import timezone
 
 from accesscodes.backup import access_code_backup_pull
 from accesscodes.lifecycle import access_code_converge, access_codes_process_due
@@ -17,7 +16,7 @@ from accesscodes.models import AccessCode, AccessCodeEvent
 from accesscodes.reconcile import access_codes_reconcile
 from accesscodes.services import access_code_create, access_code_delete, access_code_update
 from devices.models import Device
-from devices.seam_mapping import device_fields
+from devices.services import device_sync
 from portal.seam import SeamClient
 from portal.seam.sandbox import SandboxServer
 from portal.services import workspace_create
@@ -35,11 +34,8 @@ class Lab:
             seam_api_key=self.api_key,
             seam_api_url=sandbox.url,
         )
-        with self.client() as client:
-            for seam_device in client.devices_list():
-                Device.objects.create(
-                    workspace=self.workspace, **device_fields(seam_device, synced_at=timezone.now())
-                )
+        sync_run = device_sync(workspace=self.workspace)
+        assert sync_run.status == "succeeded", sync_run.error_message
 
     def client(self):
         return SeamClient(api_key=self.api_key, base_url=self.sandbox.url, max_retries=0)

@@ -21,7 +21,7 @@ def test_other_workspace_change_page_is_not_reachable(alice_client, two_workspac
     _, workspace_b = two_workspaces
     response = alice_client.get(reverse("admin:portal_workspace_change", args=[workspace_b.pk]), follow=True)
     assert b"Bravo Hotels" not in response.content
-    assert b"doesn" in response.content  # "… doesn’t exist. Perhaps it was deleted?"
+    assert b"doesn" in response.content  # "... doesn't exist. Perhaps it was deleted?"
 
 
 def test_other_workspace_cannot_be_edited_by_post(alice_client, two_workspaces):
