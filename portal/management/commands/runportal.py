@@ -57,6 +57,7 @@ class Command(BaseCommand):
             processes["seam sandbox"] = subprocess.Popen(commands["seam sandbox"])
             if not wait_for_port("127.0.0.1", sandbox_port, timeout=20):
                 raise CommandError(f"The Seam sandbox did not start on port {sandbox_port}.")
+            self._first_sync()
             for name in ("worker", "web"):
                 processes[name] = subprocess.Popen(commands[name])
             if not wait_for_port(host, port, timeout=30):
@@ -83,3 +84,13 @@ class Command(BaseCommand):
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+    def _first_sync(self):
+        """Devices show up at once instead of after the first scheduled sync."""
+        from devices.services import device_sync
+        from portal.management.commands.demo_setup import DEMO_WORKSPACE_SLUG
+        from portal.models import Workspace
+
+        workspace = Workspace.objects.get(slug=DEMO_WORKSPACE_SLUG)
+        sync_run = device_sync(workspace=workspace)
+        self.stdout.write(f"Synced {sync_run.devices_seen} demo devices from the Seam sandbox ({sync_run.status}).")
