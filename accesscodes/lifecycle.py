@@ -123,6 +123,12 @@ def _step(client, access_code: AccessCode, now) -> str:
             access_code, now, _backoff(access_code), f"Seam is unavailable ({error.message}).{note}"
         )
     except SeamError as error:
+        if access_code.sync_state == AccessCode.SyncState.IN_SYNC:
+            # The code is fine; reading it failed (e.g. a revoked key). Say so and look again later.
+            access_code.last_sync_error = f"Could not read the code's status from Seam: {error.message}"
+            access_code.next_poll_at = now + RETRY_BACKOFF_CAP
+            access_code.save(update_fields=["last_sync_error", "next_poll_at", "updated_at"])
+            return "poll_failed"
         return _fail(access_code, f"Seam refused the request: {error.message}", error)
 
 
@@ -197,6 +203,7 @@ def _poll(client, access_code: AccessCode, now) -> str:
     except SeamNotFound:
         return access_code_handle_gone(access_code, now)
     access_code_apply_seam_state(access_code, seam_code, now)
+    access_code.last_sync_error = ""
     access_code.next_poll_at = next_poll_at(access_code, now)
     access_code.save()
     return "polled"

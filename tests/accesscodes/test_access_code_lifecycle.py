@@ -363,3 +363,15 @@ def test_backup_code_replaces_a_code_that_failed_to_set(lab):
     assert backup["code"]
     assert access_code_backup_pull(access_code=lab.reload(access_code)) == backup
     assert lab.history(access_code)[-1][0] == "backup_pulled"
+
+
+def test_a_failed_status_read_does_not_fail_the_code(lab):
+    access_code = create(lab, lab.device("august"))
+    lab.converge(access_code)
+    lab.control("faults/set", route="access_codes/get", status=401, times=1, message="Invalid API key")
+    assert lab.converge(access_code, seconds=10) == "poll_failed"
+    access_code = lab.reload(access_code)
+    assert access_code.sync_state == AccessCode.SyncState.IN_SYNC
+    assert "Invalid API key" in access_code.last_sync_error
+    assert lab.converge(access_code, hours=2) == "polled"
+    assert lab.reload(access_code).last_sync_error == ""
