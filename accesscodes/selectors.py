@@ -49,7 +49,11 @@ def local_window(*, access_code) -> dict | None:
     if window is None:
         return None
     starts, ends = window
-    return {"starts": f"{starts:%Y-%m-%d %H:%M}", "ends": f"{ends:%Y-%m-%d %H:%M}", "zone": str(starts.tzinfo)}
+    return {
+        "starts": f"{starts:%Y-%m-%d %H:%M}",
+        "ends": f"{ends:%Y-%m-%d %H:%M}",
+        "zone": str(starts.tzinfo),
+    }
 
 
 def modification_refusal(access_code: AccessCode) -> str | None:

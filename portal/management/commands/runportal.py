@@ -93,4 +93,6 @@ class Command(BaseCommand):
 
         workspace = Workspace.objects.get(slug=DEMO_WORKSPACE_SLUG)
         sync_run = device_sync(workspace=workspace)
-        self.stdout.write(f"Synced {sync_run.devices_seen} demo devices from the Seam sandbox ({sync_run.status}).")
+        self.stdout.write(
+            f"Synced {sync_run.devices_seen} demo devices from the Seam sandbox ({sync_run.status})."
+        )
