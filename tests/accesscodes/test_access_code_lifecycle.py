@@ -9,14 +9,17 @@ import uuid
 import httpx
 import pytest
 from django.db import connections
+from django_q.models import OrmQ
 
 from accesscodes.backup import access_code_backup_pull
 from accesscodes.lifecycle import access_code_converge, access_codes_process_due
 from accesscodes.models import AccessCode, AccessCodeEvent
 from accesscodes.reconcile import access_codes_reconcile
 from accesscodes.services import access_code_create, access_code_delete, access_code_update
+from accesscodes.tasks import reconcile_workspace
 from devices.models import Device
 from devices.services import device_sync
+from devices.tasks import sync_workspace
 from portal.seam import SeamClient
 from portal.seam.sandbox import SandboxServer
 from portal.services import workspace_create
@@ -375,3 +378,20 @@ def test_a_failed_status_read_does_not_fail_the_code(lab):
     assert "Invalid API key" in access_code.last_sync_error
     assert lab.converge(access_code, hours=2) == "polled"
     assert lab.reload(access_code).last_sync_error == ""
+
+
+def test_a_successful_device_sync_queues_a_reconcile(lab):
+    OrmQ.objects.all().delete()
+    sync_workspace(lab.workspace.pk)
+    queued = [entry.task["func"] for entry in OrmQ.objects.all()]
+    assert queued == ["accesscodes.tasks.reconcile_workspace"]
+    assert OrmQ.objects.get().task["args"] == (lab.workspace.pk,)
+
+
+def test_reconcile_task_runs_for_one_workspace(lab):
+    lab.control(
+        "access_codes/add_unmanaged", device_id=lab.device("yale").seam_device_id, code="2468", name="Yale"
+    )
+    summary = reconcile_workspace(lab.workspace.pk)
+    assert summary["adopted"] == 1
+    assert summary["devices"] >= 8

@@ -22,6 +22,11 @@ def test_ruff_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_is_clean():
+    result = run([sys.executable, "-m", "ruff", "format", "--check", "."])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_deploy_check_passes_with_production_settings():
     env = {
         **os.environ,

@@ -1,0 +1,93 @@
+from django.db.models import Count, Q, QuerySet
+
+from devices.models import Device, SyncRun
+
+LOW_BATTERY_LEVEL = 0.2
+
+_HAS_WARNINGS = ~Q(warnings=[])
+_HAS_ERRORS = ~Q(errors=[])
+_LOW_BATTERY = Q(battery_level__lt=LOW_BATTERY_LEVEL)
+
+# One vocabulary for "health", shared by the devices page and the admin filter.
+DEVICE_HEALTH_CHOICES = [
+    ("ok", "OK"),
+    ("offline", "Offline"),
+    ("low_battery", "Low battery"),
+    ("warnings", "Warnings"),
+    ("errors", "Errors"),
+]
+DEVICE_HEALTH_FILTERS = {
+    # Battery unknown is not a problem: many locks never report one.
+    "ok": Q(online=True) & ~_LOW_BATTERY & ~_HAS_WARNINGS & ~_HAS_ERRORS,
+    "offline": Q(online=False),
+    "low_battery": _LOW_BATTERY,
+    "warnings": _HAS_WARNINGS,
+    "errors": _HAS_ERRORS,
+}
+
+# Large Seam blobs that lists never show; only the detail page needs them.
+DEVICE_LIST_DEFERRED = ("properties", "capabilities_supported", "code_constraints")
+
+
+def devices_active(*, workspace) -> QuerySet[Device]:
+    return Device.objects.for_workspace(workspace).filter(removed_at__isnull=True)
+
+
+def devices_removed(*, workspace) -> QuerySet[Device]:
+    return Device.objects.for_workspace(workspace).filter(removed_at__isnull=False)
+
+
+def devices_filtered(
+    *, workspace, manufacturer: str = "", health: str = "", removed: bool = False
+) -> QuerySet[Device]:
+    """The devices page's rows; unknown filter values are ignored rather than emptying the page."""
+    devices = devices_removed(workspace=workspace) if removed else devices_active(workspace=workspace)
+    if manufacturer:
+        devices = devices.filter(manufacturer=manufacturer)
+    if health in DEVICE_HEALTH_FILTERS:
+        devices = devices.filter(DEVICE_HEALTH_FILTERS[health])
+    return devices.select_related("connected_account").defer(*DEVICE_LIST_DEFERRED).order_by("name", "pk")
+
+
+def device_manufacturers(*, workspace) -> list[str]:
+    return list(
+        Device.objects.for_workspace(workspace)
+        .filter(removed_at__isnull=True)
+        .exclude(manufacturer="")
+        .order_by("manufacturer")
+        .values_list("manufacturer", flat=True)
+        .distinct()
+    )
+
+
+def device_health_summary(*, workspace) -> dict:
+    """Counts for the health cards in one query: active devices by health, plus how many were removed."""
+    active = Q(removed_at__isnull=True)
+    counts = {
+        "total": active,
+        "online": active & Q(online=True),
+        "offline": active & Q(online=False),
+        "low_battery": active & _LOW_BATTERY,
+        "with_warnings": active & _HAS_WARNINGS,
+        "with_errors": active & _HAS_ERRORS,
+        "with_issues": active & (_HAS_ERRORS | _HAS_WARNINGS),
+        "removed": Q(removed_at__isnull=False),
+    }
+    # Aliases get a suffix: an aggregate may not share its name with a field it filters on ("online").
+    totals = Device.objects.for_workspace(workspace).aggregate(
+        **{f"{name}_count": Count("pk", filter=condition) for name, condition in counts.items()}
+    )
+    return {name: totals[f"{name}_count"] for name in counts}
+
+
+def sync_run_latest(*, workspace) -> SyncRun | None:
+    return SyncRun.objects.for_workspace(workspace).order_by("-started_at").first()
+
+
+def sync_run_latest_succeeded(*, workspace) -> SyncRun | None:
+    return (
+        SyncRun.objects.for_workspace(workspace)
+        .filter(status=SyncRun.Status.SUCCEEDED)
+        .order_by("-started_at")
+        .first()
+    )
