@@ -94,11 +94,12 @@ def sandbox_workspace(db, seam_sandbox, make_user):
 
 
 @pytest.fixture
-def django_q_worker(transactional_db):
+def django_q_worker(transactional_db, tmp_path):
     """A real Django-Q2 cluster (`manage.py qcluster`, ORM broker) on the test database.
 
-    Call the fixture's value to start it; it is stopped (with its worker children) at the end and
-    returns its output for failure messages."""
+    Call the fixture's value to start one; each is stopped, with its worker children, at the end. Its
+    output goes to a file (a pipe nobody reads would fill up and stall it); `worker.output()` reads it.
+    """
     import os
     import signal
     import subprocess
@@ -117,14 +118,17 @@ def django_q_worker(transactional_db):
     workers = []
 
     def start():
-        worker = subprocess.Popen(
-            [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so stopping it reaches its worker children
-        )
+        log_path = tmp_path / f"qcluster-{len(workers)}.log"
+        with open(log_path, "wb") as log:
+            worker = subprocess.Popen(
+                [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so stopping it reaches its worker children
+            )
+        worker.output = lambda: log_path.read_text(errors="replace")
         workers.append(worker)
         return worker
 
@@ -133,7 +137,8 @@ def django_q_worker(transactional_db):
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGTERM)
             try:
-                worker.wait(timeout=30)
+                # A cluster that has run a while can take long to wind down; the test is over anyway.
+                worker.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait(timeout=10)
