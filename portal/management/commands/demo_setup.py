@@ -16,8 +16,13 @@ DEMO_SEAM_API_KEY = "seam_sandbox_demo_workspace"
 class Command(BaseCommand):
     help = "Idempotently create the demo superuser and a demo workspace that points at the Seam sandbox."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--seam-api-url", default=settings.SEAM_SANDBOX_URL, help="Where the sandbox listens."
+        )
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, seam_api_url, **options):
         User = get_user_model()
         user, created = User.objects.get_or_create(
             username=DEMO_USERNAME, defaults={"is_staff": True, "is_superuser": True}
@@ -32,11 +37,14 @@ class Command(BaseCommand):
                 slug=DEMO_WORKSPACE_SLUG,
                 timezone="America/Los_Angeles",
                 seam_api_key=DEMO_SEAM_API_KEY,
-                seam_api_url=settings.SEAM_SANDBOX_URL,
+                seam_api_url=seam_api_url,
                 owner=user,
             )
         else:
             membership_set(workspace=workspace, user=user, role=Role.OWNER)
+            if workspace.seam_api_url != seam_api_url:
+                workspace.seam_api_url = seam_api_url
+                workspace.save(update_fields=["seam_api_url"])
         self.stdout.write(
             f"Demo workspace “{workspace.name}” ({workspace.slug}) · login {DEMO_USERNAME} / {DEMO_PASSWORD}"
         )

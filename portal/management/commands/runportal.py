@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, sandbox_port, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("demo_setup", stdout=self.stdout)
+        call_command("demo_setup", seam_api_url=f"http://127.0.0.1:{sandbox_port}", stdout=self.stdout)
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         state_file = settings.BASE_DIR / ".sandbox-state.json"
         commands = {
