@@ -186,11 +186,15 @@ def access_code_update(*, access_code: AccessCode, actor=None, **changes) -> Acc
     return access_code
 
 
-def _refuse_when_not_editable(access_code: AccessCode) -> None:
-    if access_code.is_removed or access_code.sync_state in {
+def _removed_or_removing(access_code: AccessCode) -> bool:
+    return access_code.is_removed or access_code.sync_state in {
         AccessCode.SyncState.PENDING_DELETE,
         AccessCode.SyncState.REMOVED,
-    }:
+    }
+
+
+def _refuse_when_not_editable(access_code: AccessCode) -> None:
+    if _removed_or_removing(access_code):
         raise ValidationError("This code is removed or being removed; create a new one instead.")
     if not access_code.is_managed:
         raise ValidationError(
@@ -201,10 +205,7 @@ def _refuse_when_not_editable(access_code: AccessCode) -> None:
 @transaction.atomic
 def access_code_delete(*, access_code: AccessCode, actor=None) -> AccessCode:
     access_code = _access_code_lock(access_code=access_code)
-    if access_code.is_removed or access_code.sync_state in {
-        AccessCode.SyncState.PENDING_DELETE,
-        AccessCode.SyncState.REMOVED,
-    }:
+    if _removed_or_removing(access_code):
         return access_code  # deleting twice is not an error
     if not access_code.is_managed:
         raise ValidationError(

@@ -50,6 +50,44 @@ def workspace_b(bob):
 
 
 @pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+# Capability defaults per brand, as the sandbox's demo devices report them.
+BRAND_DEVICE_DEFAULTS = {
+    "igloohome": {"can_program_offline_access_codes": True},
+    "ultraloq": {"can_program_online_access_codes": True, "timezone": "America/Los_Angeles"},
+    "lockly": {"can_program_online_access_codes": True, "can_program_offline_access_codes": True},
+    "august": {"can_program_online_access_codes": True, "supported_code_lengths": [4, 5, 6]},
+}
+
+
+@pytest.fixture
+def make_device():
+    """A Device row written directly, for tests that do not need Seam."""
+    from devices.models import Device
+
+    counter = iter(range(1, 100_000))
+
+    def make(workspace, manufacturer="august", **fields):
+        number = next(counter)
+        defaults = {
+            "seam_device_id": f"device-{workspace.slug}-{number}",
+            "name": f"{workspace.name} door {number}",
+            "manufacturer": manufacturer,
+            "model": "Smart Lock Pro",
+            "online": True,
+            "battery_level": 0.9,
+            **BRAND_DEVICE_DEFAULTS.get(manufacturer, {"can_program_online_access_codes": True}),
+        }
+        return Device.objects.create(workspace=workspace, **{**defaults, **fields})
+
+    return make
+
+
+@pytest.fixture
 def two_workspaces(workspace_a, workspace_b):
     """Alice owns A, Bob owns B: the fixture every tenancy test starts from."""
     return workspace_a, workspace_b

@@ -16,12 +16,6 @@ def codes_in_both(two_workspaces, make_device):
     return code_a, code_b
 
 
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def test_changelist_and_device_filter_are_scoped(alice_client, codes_in_both):
     response = alice_client.get(reverse("admin:accesscodes_accesscode_changelist"))
     assert response.status_code == 200

@@ -11,12 +11,6 @@ from accesscodes.services import access_code_create
 from portal.models import Role
 
 
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def test_device_page_shows_rules_before_typing(alice_client, workspace_a, make_device):
     device = make_device(workspace_a, "ultraloq")
     response = alice_client.get(reverse("device_detail", args=["alpha", device.pk]))

@@ -4,28 +4,20 @@ import itertools
 
 import httpx
 import pytest
+from django_q.models import OrmQ
 
-from devices.models import ConnectedAccount, Device
+from devices.models import ConnectedAccount
+from devices.services import SYNC_TASK
 
 
 @pytest.fixture
-def make_device():
-    """A Device row written directly, for screen tests that do not need Seam."""
-    counter = itertools.count(1)
+def queued_sync_workspace_ids():
+    """Workspace ids of the device syncs waiting in the Django-Q2 ORM queue."""
 
-    def make(workspace, **fields):
-        number = next(counter)
-        defaults = {
-            "seam_device_id": f"device-{workspace.slug}-{number}",
-            "name": f"{workspace.name} door {number}",
-            "manufacturer": "august",
-            "model": "Smart Lock Pro",
-            "online": True,
-            "battery_level": 0.9,
-        }
-        return Device.objects.create(workspace=workspace, **{**defaults, **fields})
+    def queued():
+        return [entry.task["args"][0] for entry in OrmQ.objects.all() if entry.task["func"] == SYNC_TASK]
 
-    return make
+    return queued
 
 
 @pytest.fixture

@@ -5,21 +5,9 @@ from django.contrib.admin.sites import site
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
-from django_q.models import OrmQ
 
 from devices.models import Device, SyncRun
-from devices.services import SYNC_TASK
 from portal.models import Role
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
-def queued_sync_workspace_ids():
-    return [queued.task["args"][0] for queued in OrmQ.objects.all() if queued.task["func"] == SYNC_TASK]
 
 
 def test_device_changelist_shows_only_own_devices(alice_client, two_workspaces, make_device):
@@ -95,7 +83,7 @@ def test_devices_are_read_only_even_for_owners(alice_client, two_workspaces, mak
 
 
 def test_owner_sync_now_action_queues_own_workspace(
-    alice_client, two_workspaces, make_device, django_capture_on_commit_callbacks
+    queued_sync_workspace_ids, alice_client, two_workspaces, make_device, django_capture_on_commit_callbacks
 ):
     workspace_a, _ = two_workspaces
     device = make_device(workspace_a)
@@ -109,7 +97,7 @@ def test_owner_sync_now_action_queues_own_workspace(
 
 
 def test_viewer_can_look_but_not_change_or_sync(
-    client, two_workspaces, member, make_device, django_capture_on_commit_callbacks
+    queued_sync_workspace_ids, client, two_workspaces, member, make_device, django_capture_on_commit_callbacks
 ):
     workspace_a, _ = two_workspaces
     device = make_device(workspace_a, name="Alpha front door")

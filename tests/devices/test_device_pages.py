@@ -6,22 +6,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_q.models import OrmQ
 
 from devices.models import Device, SyncRun
-from devices.services import SYNC_TASK
 from devices.views import DEVICES_PER_PAGE
 from portal.models import Role
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
-def queued_sync_workspace_ids():
-    return [queued.task["args"][0] for queued in OrmQ.objects.all() if queued.task["func"] == SYNC_TASK]
 
 
 def test_device_list_shows_only_own_workspace(alice_client, two_workspaces, make_device):
@@ -115,7 +103,7 @@ def test_device_list_query_count_does_not_grow_with_devices(
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.ADMIN, Role.OWNER])
 def test_editors_see_and_use_sync_now(
-    client, two_workspaces, member, role, django_capture_on_commit_callbacks
+    queued_sync_workspace_ids, client, two_workspaces, member, role, django_capture_on_commit_callbacks
 ):
     workspace_a, _ = two_workspaces
     client.force_login(member(workspace_a, role=role, username=f"{role}-user"))
@@ -128,7 +116,7 @@ def test_editors_see_and_use_sync_now(
 
 
 def test_viewer_neither_sees_nor_triggers_sync(
-    client, two_workspaces, member, django_capture_on_commit_callbacks
+    queued_sync_workspace_ids, client, two_workspaces, member, django_capture_on_commit_callbacks
 ):
     workspace_a, _ = two_workspaces
     client.force_login(member(workspace_a, role=Role.VIEWER))
@@ -142,7 +130,7 @@ def test_viewer_neither_sees_nor_triggers_sync(
 
 
 def test_sync_now_for_other_workspace_is_404(
-    alice_client, two_workspaces, django_capture_on_commit_callbacks
+    queued_sync_workspace_ids, alice_client, two_workspaces, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(reverse("device_sync_now", args=["bravo"]))
@@ -150,7 +138,7 @@ def test_sync_now_for_other_workspace_is_404(
     assert queued_sync_workspace_ids() == []
 
 
-def test_sync_now_is_post_only_and_csrf_protected(alice, two_workspaces):
+def test_sync_now_is_post_only_and_csrf_protected(queued_sync_workspace_ids, alice, two_workspaces):
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(alice)
     url = reverse("device_sync_now", args=["alpha"])

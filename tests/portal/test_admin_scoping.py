@@ -4,12 +4,6 @@ from django.urls import reverse
 from portal.models import Membership, Role
 
 
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def test_workspace_changelist_shows_only_own_workspace(alice_client, two_workspaces):
     response = alice_client.get(reverse("admin:portal_workspace_changelist"))
     assert response.status_code == 200
