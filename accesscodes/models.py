@@ -104,14 +104,6 @@ class AccessCode(TenantModel):
     def is_removed(self) -> bool:
         return self.removed_at is not None
 
-    @property
-    def is_pending(self) -> bool:
-        return self.sync_state in {
-            self.SyncState.PENDING_CREATE,
-            self.SyncState.PENDING_UPDATE,
-            self.SyncState.PENDING_DELETE,
-        }
-
     def save(self, *args, **kwargs):
         self.type = self.Type.TIME_BOUND if self.starts_at or self.ends_at else self.Type.ONGOING
         super().save(*args, **kwargs)

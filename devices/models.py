@@ -66,10 +66,6 @@ class Device(TenantModel):
         return [warning.get("warning_code", "") for warning in self.warnings]
 
     @property
-    def error_codes(self) -> list[str]:
-        return [error.get("error_code", "") for error in self.errors]
-
-    @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
 

@@ -1,6 +1,6 @@
 from django.http import Http404
 
-from portal.models import CODE_EDITOR_ROLES, WORKSPACE_ADMIN_ROLES, Membership, Role, Workspace
+from portal.models import CODE_EDITOR_ROLES, Membership, Role, Workspace
 
 
 def workspaces_for_user(*, user, roles=None):
@@ -32,7 +32,3 @@ def workspace_get_for_user(*, user, slug: str) -> Workspace:
 
 def user_can_edit_codes(*, user, workspace) -> bool:
     return workspace_role(user=user, workspace=workspace) in CODE_EDITOR_ROLES
-
-
-def user_can_administer(*, user, workspace) -> bool:
-    return workspace_role(user=user, workspace=workspace) in WORKSPACE_ADMIN_ROLES
