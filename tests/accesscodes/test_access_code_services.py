@@ -16,6 +16,17 @@ def hours_from_now(hours):
     return timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=hours)
 
 
+def create_offline_igloohome_code(workspace, make_device):
+    return access_code_create(
+        workspace=workspace,
+        device=make_device(workspace, "igloohome"),
+        name="Guest",
+        starts_at=hours_from_now(2),
+        ends_at=hours_from_now(26),
+        is_offline_access_code=True,
+    )
+
+
 def test_create_saves_records_history_and_enqueues_after_commit(
     workspace_a, alice, make_device, django_capture_on_commit_callbacks
 ):
@@ -43,15 +54,7 @@ def test_portal_chooses_a_valid_pin_when_none_given(workspace_a, make_device):
 
 
 def test_offline_codes_leave_the_pin_to_the_provider(workspace_a, make_device):
-    device = make_device(workspace_a, "igloohome")
-    access_code = access_code_create(
-        workspace=workspace_a,
-        device=device,
-        name="Guest",
-        starts_at=hours_from_now(2),
-        ends_at=hours_from_now(26),
-        is_offline_access_code=True,
-    )
+    access_code = create_offline_igloohome_code(workspace_a, make_device)
     assert access_code.code == ""
     assert access_code.type == AccessCode.Type.TIME_BOUND
 
@@ -131,15 +134,7 @@ def test_unknown_fields_cannot_be_updated(workspace_a, make_device):
 
 
 def test_offline_codes_cannot_be_changed_or_deleted(workspace_a, make_device):
-    device = make_device(workspace_a, "igloohome")
-    access_code = access_code_create(
-        workspace=workspace_a,
-        device=device,
-        name="Guest",
-        starts_at=hours_from_now(2),
-        ends_at=hours_from_now(26),
-        is_offline_access_code=True,
-    )
+    access_code = create_offline_igloohome_code(workspace_a, make_device)
     with pytest.raises(ValidationError, match=r"(?i)cannot be changed"):
         access_code_update(access_code=access_code, name="Other")
     with pytest.raises(ValidationError, match=r"(?i)expire"):
