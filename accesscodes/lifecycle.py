@@ -33,6 +33,16 @@ JUST_IN_TIME_LEAD = dt.timedelta(minutes=60)
 NATIVE_PRELOAD_LEAD = dt.timedelta(hours=72)
 POLL_MIN = dt.timedelta(seconds=5)
 POLL_MAX = dt.timedelta(minutes=5)
+# What Seam reported: written back even when a person changed the code during the Seam call.
+SEAM_FIELDS = (
+    "seam_access_code_id", "status", "status_changed_at", "errors", "warnings", "is_managed", "appearance",
+    "create_attempted_at", "create_request",
+)  # fmt: skip
+# What the lifecycle decides, and PINs/windows Seam assigns: never written over a person's change.
+LIFECYCLE_FIELDS = (
+    "code", "starts_at", "ends_at", "sync_state", "sync_attempts", "last_sync_error", "next_attempt_at",
+    "next_poll_at",
+)  # fmt: skip
 PENDING_STATES = (
     AccessCode.SyncState.PENDING_CREATE,
     AccessCode.SyncState.PENDING_UPDATE,
@@ -97,10 +107,10 @@ def access_codes_process_due(*, workspace, now=None, limit: int = 500) -> dict[s
 def _step(client, access_code: AccessCode, now) -> str:
     try:
         match access_code.sync_state:
-            case AccessCode.SyncState.PENDING_CREATE:
+            case AccessCode.SyncState.PENDING_CREATE | AccessCode.SyncState.PENDING_UPDATE:
+                if access_code.seam_access_code_id:
+                    return _push_update(client, access_code, now)
                 return _push_create(client, access_code, now)
-            case AccessCode.SyncState.PENDING_UPDATE:
-                return _push_update(client, access_code, now)
             case AccessCode.SyncState.PENDING_DELETE:
                 return _push_delete(client, access_code, now)
             case AccessCode.SyncState.IN_SYNC if access_code.next_poll_at and access_code.next_poll_at <= now:
@@ -112,7 +122,7 @@ def _step(client, access_code: AccessCode, now) -> str:
     except SeamUnavailable as error:
         if access_code.sync_state == AccessCode.SyncState.IN_SYNC:
             access_code.next_poll_at = now + _backoff(access_code)
-            access_code.save(update_fields=["next_poll_at", "updated_at"])
+            access_code_write_back(access_code, ["next_poll_at"])
             return "poll_deferred"
         note = (
             " Seam may have received it; the portal checks before sending it again."
@@ -127,7 +137,7 @@ def _step(client, access_code: AccessCode, now) -> str:
             # The code is fine; reading it failed (e.g. a revoked key). Say so and look again later.
             access_code.last_sync_error = f"Could not read the code's status from Seam: {error.message}"
             access_code.next_poll_at = now + RETRY_BACKOFF_CAP
-            access_code.save(update_fields=["last_sync_error", "next_poll_at", "updated_at"])
+            access_code_write_back(access_code, ["last_sync_error", "next_poll_at"])
             return "poll_failed"
         return _fail(access_code, f"Seam refused the request: {error.message}", error)
 
@@ -137,12 +147,16 @@ def _push_create(client, access_code: AccessCode, now) -> str:
         found = _find_earlier_create(client, access_code)
         if found is not None:
             access_code_apply_seam_state(access_code, found, now)
-            _mark_in_sync(access_code, now)
             access_code_event_record(
                 access_code=access_code,
                 kind="linked",
                 message="Found in Seam from an earlier attempt; not created twice.",
             )
+            if access_code.sync_state == AccessCode.SyncState.PENDING_UPDATE:
+                access_code_write_back(access_code, list(SEAM_FIELDS))
+                _push_update(client, access_code, now)  # the change made since that attempt
+            else:
+                _mark_in_sync(access_code, now)
             return "linked"
     wait = _reserve_write(access_code, "create", now)
     if wait:
@@ -150,7 +164,7 @@ def _push_create(client, access_code: AccessCode, now) -> str:
     params = _create_params(access_code)
     access_code.create_attempted_at = now
     access_code.create_request = _json_safe(params)
-    access_code.save(update_fields=["create_attempted_at", "create_request", "updated_at"])
+    access_code_write_back(access_code, ["create_attempted_at", "create_request"])
     seam_code = client.access_codes_create(**params)
     access_code_apply_seam_state(access_code, seam_code, now)
     _mark_in_sync(access_code, now)
@@ -180,7 +194,7 @@ def _push_delete(client, access_code: AccessCode, now) -> str:
             access_code_mark_removed(access_code=access_code, message="Deleted; it never reached Seam.")
             return "removed"
         access_code.seam_access_code_id = found["access_code_id"]
-        access_code.save(update_fields=["seam_access_code_id", "updated_at"])
+        access_code_write_back(access_code, ["seam_access_code_id"])
     wait = _reserve_write(access_code, "delete", now)
     if wait:
         return _defer(access_code, now, wait, "Waiting for Seam's per-device limit of 20 deletions a minute.")
@@ -205,7 +219,7 @@ def _poll(client, access_code: AccessCode, now) -> str:
     access_code_apply_seam_state(access_code, seam_code, now)
     access_code.last_sync_error = ""
     access_code.next_poll_at = next_poll_at(access_code, now)
-    access_code.save()
+    access_code_write_back(access_code, [*SEAM_FIELDS, *LIFECYCLE_FIELDS])
     return "polled"
 
 
@@ -235,13 +249,29 @@ def access_code_handle_gone(access_code: AccessCode, now) -> str:
     return "deleted_externally"
 
 
+def access_code_write_back(access_code: AccessCode, fields) -> None:
+    """Save what a worker learned. If a person changed the code since the worker loaded it, only Seam's
+    facts are written: their change stays, and with it the pending work it queued."""
+    with transaction.atomic():
+        stored_version = (
+            AccessCode.objects.for_workspace(access_code.workspace_id)
+            .select_for_update()
+            .filter(pk=access_code.pk)
+            .values_list("edit_version", flat=True)
+            .first()
+        )
+        if stored_version != access_code.edit_version:
+            fields = [field for field in fields if field in SEAM_FIELDS]
+        access_code.save(update_fields=[*fields, "updated_at"])
+
+
 def _mark_in_sync(access_code: AccessCode, now, *, poll_in: dt.timedelta | None = None) -> None:
     access_code.sync_state = AccessCode.SyncState.IN_SYNC
     access_code.sync_attempts = 0
     access_code.last_sync_error = ""
     access_code.next_attempt_at = None
     access_code.next_poll_at = now + poll_in if poll_in else next_poll_at(access_code, now)
-    access_code.save()
+    access_code_write_back(access_code, [*SEAM_FIELDS, *LIFECYCLE_FIELDS])
 
 
 def _defer(access_code: AccessCode, now, wait: dt.timedelta, message: str) -> str:
@@ -250,7 +280,7 @@ def _defer(access_code: AccessCode, now, wait: dt.timedelta, message: str) -> st
         return _fail(access_code, f"Gave up after {MAX_ATTEMPTS} attempts. Last problem: {message}")
     access_code.last_sync_error = message
     access_code.next_attempt_at = now + wait
-    access_code.save(update_fields=["sync_attempts", "last_sync_error", "next_attempt_at", "updated_at"])
+    access_code_write_back(access_code, ["sync_attempts", "last_sync_error", "next_attempt_at"])
     logger.info("access code %s deferred %ss: %s", access_code.pk, int(wait.total_seconds()), message)
     return "deferred"
 
@@ -259,7 +289,7 @@ def _fail(access_code: AccessCode, message: str, error: SeamError | None = None)
     access_code.sync_state = AccessCode.SyncState.FAILED
     access_code.last_sync_error = message
     access_code.next_attempt_at = None
-    access_code.save(update_fields=["sync_state", "last_sync_error", "next_attempt_at", "updated_at"])
+    access_code_write_back(access_code, ["sync_state", "last_sync_error", "next_attempt_at"])
     data = {"type": error.type, "validation_errors": error.validation_errors} if error else {}
     access_code_event_record(access_code=access_code, kind="failed", message=message, data=data)
     return "failed"
@@ -285,7 +315,8 @@ def access_code_apply_seam_state(access_code: AccessCode, seam_code: dict, now) 
     """Copy what Seam knows onto the row and record what changed in the history."""
     access_code.seam_access_code_id = seam_code.get("access_code_id") or access_code.seam_access_code_id
     _set_status(access_code, seam_code.get("status") or access_code.status, now)
-    if seam_code.get("code") and seam_code["code"] != access_code.code:
+    pending_change = access_code.sync_state == AccessCode.SyncState.PENDING_UPDATE
+    if seam_code.get("code") and seam_code["code"] != access_code.code and not pending_change:
         if access_code.code:
             access_code_event_record(
                 access_code=access_code, kind="code_changed", message="Seam reports a different PIN."

@@ -73,6 +73,9 @@ class AccessCode(TenantModel):
     create_request = models.JSONField(default=dict, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     sync_lease_until = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change a person makes; a worker that finds it moved during a Seam call writes back
+    # only what Seam reported, never over the person's change.
+    edit_version = models.PositiveIntegerField(default=0, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -7,9 +7,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accesscodes.lifecycle import (
+    LIFECYCLE_FIELDS,
     PENDING_STATES,
+    SEAM_FIELDS,
     access_code_apply_seam_state,
     access_code_handle_gone,
+    access_code_write_back,
     next_poll_at,
 )
 from accesscodes.models import AccessCode
@@ -67,7 +70,7 @@ def _reconcile_device(client, workspace, device, now, outcome: ReconcileOutcome)
             continue
         access_code_apply_seam_state(access_code, seam_code, now)
         access_code.next_poll_at = next_poll_at(access_code, now)
-        access_code.save()
+        access_code_write_back(access_code, [*SEAM_FIELDS, *LIFECYCLE_FIELDS])
         outcome.updated += 1
     for seam_id, access_code in portal_codes.items():
         if seam_id not in seen and not _busy(access_code, now):

@@ -167,10 +167,13 @@ def access_code_update(*, access_code: AccessCode, actor=None, **changes) -> Acc
     for field, value in changed.items():
         setattr(access_code, field, value)
     access_code.full_clean()
-    if access_code.sync_state == AccessCode.SyncState.FAILED and not access_code.seam_access_code_id:
-        access_code.sync_state = AccessCode.SyncState.PENDING_CREATE
-    elif access_code.sync_state != AccessCode.SyncState.PENDING_CREATE:
-        access_code.sync_state = AccessCode.SyncState.PENDING_UPDATE
+    # Once a create was sent the code may already be in Seam, so this is an update; while Seam's id is
+    # still unknown the lifecycle first looks for that earlier create.
+    may_be_in_seam = access_code.seam_access_code_id or access_code.create_attempted_at
+    access_code.sync_state = (
+        AccessCode.SyncState.PENDING_UPDATE if may_be_in_seam else AccessCode.SyncState.PENDING_CREATE
+    )
+    access_code.edit_version += 1
     access_code.sync_attempts = 0
     access_code.last_sync_error = ""
     access_code.next_attempt_at = timezone.now()
@@ -220,6 +223,7 @@ def access_code_delete(*, access_code: AccessCode, actor=None) -> AccessCode:
         )
         return access_code
     access_code.sync_state = AccessCode.SyncState.PENDING_DELETE
+    access_code.edit_version += 1
     access_code.sync_attempts = 0
     access_code.last_sync_error = ""
     access_code.next_attempt_at = timezone.now()
@@ -256,6 +260,7 @@ def access_code_sync_retry(*, access_code: AccessCode, actor=None) -> AccessCode
             if access_code.seam_access_code_id
             else AccessCode.SyncState.PENDING_CREATE
         )
+    access_code.edit_version += 1
     access_code.sync_attempts = 0
     access_code.next_attempt_at = timezone.now()
     access_code.next_poll_at = (

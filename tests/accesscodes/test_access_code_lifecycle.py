@@ -4,6 +4,7 @@ moving its clock affects nobody else."""
 
 import datetime as dt
 import threading
+import time
 import uuid
 
 import httpx
@@ -395,3 +396,48 @@ def test_reconcile_task_runs_for_one_workspace(lab):
     summary = reconcile_workspace(lab.workspace.pk)
     assert summary["adopted"] == 1
     assert summary["devices"] >= 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_made_while_the_create_is_in_flight_is_kept_and_sent(lab):
+    """The manager renames the code while Seam is still answering the create: the rename must survive
+    the worker's write-back and reach Seam, and Seam must still hold exactly one code."""
+    device = lab.device("august")
+    access_code = create(lab, device, name="Before")
+    lab.control("faults/set", route="access_codes/create", phase="after", latency_ms=1000, times=1)
+    outcomes = []
+
+    def work():
+        try:
+            outcomes.append(lab.converge(access_code))
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    time.sleep(0.4)
+    access_code_update(access_code=lab.reload(access_code), name="After")
+    worker.join(timeout=30)
+
+    assert outcomes == ["created"]
+    access_code = lab.reload(access_code)
+    assert access_code.name == "After"
+    assert access_code.seam_access_code_id
+    assert access_code.sync_state == AccessCode.SyncState.PENDING_UPDATE
+    assert lab.converge(access_code) == "updated"
+    assert [code["name"] for code in lab.seam_codes(device)] == ["After"]
+
+
+def test_an_edit_after_a_lost_create_answer_is_sent_after_linking(lab, settings):
+    settings.SEAM_READ_TIMEOUT = 0.5
+    device = lab.device("august")
+    access_code = create(lab, device, name="Before")
+    lab.control("faults/set", route="access_codes/create", phase="after", latency_ms=1500, times=1)
+    assert lab.converge(access_code) == "deferred"
+    access_code_update(access_code=lab.reload(access_code), name="After")
+    assert lab.reload(access_code).sync_state == AccessCode.SyncState.PENDING_UPDATE
+
+    assert lab.converge(access_code, minutes=1) == "linked"
+    access_code = lab.reload(access_code)
+    assert access_code.sync_state == AccessCode.SyncState.IN_SYNC
+    assert [code["name"] for code in lab.seam_codes(device)] == ["After"]
