@@ -51,18 +51,22 @@ def access_codes_reconcile(*, workspace, client=None, now=None) -> ReconcileOutc
 def _reconcile_device(client, workspace, device, now, outcome: ReconcileOutcome) -> None:
     managed = client.access_codes_list(device_id=device.seam_device_id)
     unmanaged = client.access_codes_unmanaged_list(device_id=device.seam_device_id)
-    portal_codes = {
-        code.seam_access_code_id: code
-        for code in AccessCode.objects.for_workspace(workspace).filter(device=device, removed_at__isnull=True)
-        if code.seam_access_code_id
-    }
+    device_codes = list(
+        AccessCode.objects.for_workspace(workspace).filter(device=device, removed_at__isnull=True)
+    )
+    portal_codes = {code.seam_access_code_id: code for code in device_codes if code.seam_access_code_id}
+    # A create whose answer was lost may be an unknown code here: the push task links it; don't adopt it.
+    awaiting_link = any(
+        code.create_attempted_at and not code.seam_access_code_id and code.sync_state in PENDING_STATES
+        for code in device_codes
+    )
     seen = set()
     for seam_code in [*managed, *unmanaged]:
         seam_id = seam_code["access_code_id"]
         seen.add(seam_id)
         access_code = portal_codes.get(seam_id)
         if access_code is None:
-            if not _awaiting_link(workspace, device):
+            if not awaiting_link:
                 _adopt(workspace, device, seam_code, now)
                 outcome.adopted += 1
             continue
@@ -82,17 +86,6 @@ def _busy(access_code: AccessCode, now) -> bool:
     """Codes a push task owns right now, or with work queued, are left to that task."""
     leased = access_code.sync_lease_until is not None and access_code.sync_lease_until > now
     return leased or access_code.sync_state in PENDING_STATES
-
-
-def _awaiting_link(workspace, device) -> bool:
-    """A create whose answer was lost may be the unknown code: let the push task link it, not adopt it."""
-    return (
-        AccessCode.objects.for_workspace(workspace)
-        .filter(
-            device=device, sync_state=AccessCode.SyncState.PENDING_CREATE, create_attempted_at__isnull=False
-        )
-        .exists()
-    )
 
 
 def _adopt(workspace, device, seam_code: dict, now) -> AccessCode:

@@ -441,3 +441,17 @@ def test_an_edit_after_a_lost_create_answer_is_sent_after_linking(lab, settings)
     access_code = lab.reload(access_code)
     assert access_code.sync_state == AccessCode.SyncState.IN_SYNC
     assert [code["name"] for code in lab.seam_codes(device)] == ["After"]
+
+
+def test_reconcile_leaves_a_lost_create_to_the_push_task(lab, settings):
+    settings.SEAM_READ_TIMEOUT = 0.5
+    device = lab.device("august")
+    access_code = create(lab, device, name="Lost answer")
+    lab.control("faults/set", route="access_codes/create", phase="after", latency_ms=1500, times=1)
+    assert lab.converge(access_code) == "deferred"
+
+    outcome = access_codes_reconcile(workspace=lab.workspace, now=lab.now())
+
+    assert outcome.adopted == 0
+    assert AccessCode.objects.for_workspace(lab.workspace).filter(device=device).count() == 1
+    assert lab.converge(access_code, minutes=1) == "linked"
