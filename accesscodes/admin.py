@@ -13,6 +13,7 @@ from accesscodes.services import (
 )
 from devices.models import Device
 from portal.admin_scoping import TenantAdmin
+from portal.selectors import workspaces_for_user
 
 CREATE_FIELDS = [
     "device", "name", "code", "starts_at", "ends_at", "is_offline_access_code", "is_one_time_use",
@@ -66,7 +67,7 @@ class AccessCodeEventInline(admin.TabularInline):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset.dangerously_all_workspaces()
-        return queryset.for_workspaces(self.admin_site._registry[AccessCode].visible_workspaces(request))
+        return queryset.for_workspaces(workspaces_for_user(user=request.user))
 
     def has_add_permission(self, request, obj=None):
         return False

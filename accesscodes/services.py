@@ -82,9 +82,10 @@ def _generated_code(access_code: AccessCode) -> str:
     lengths = sorted(device.supported_code_lengths) or [6]
     length = 6 if 6 in lengths else lengths[len(lengths) // 2]
     now = timezone.now()
+    draft_without_pin = code_draft(access_code)
     for _ in range(GENERATED_CODE_TRIES):
         candidate = "".join(str(secrets.randbelow(10)) for _ in range(length))
-        draft = dataclasses.replace(code_draft(access_code), code=candidate)
+        draft = dataclasses.replace(draft_without_pin, code=candidate)
         if "code" not in validate_access_code(device=device, draft=draft, others=others, now=now):
             return candidate
     return ""
