@@ -3,10 +3,22 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from portal.tenancy import TenantModel
+from accesscodes.provider_facts import code_draft, device_facts, other_code
+from accesscodes.providers import CodeDraft, OtherCode, validate_access_code
+from portal.tenancy import TenantManager, TenantModel, TenantQuerySet
+
+
+class AccessCodeQuerySet(TenantQuerySet):
+    def occupying_device(self, device_id):
+        """Codes that still take a slot on the lock: not removed, not waiting to be deleted, not failed."""
+        return self.filter(device_id=device_id, removed_at__isnull=True).exclude(
+            sync_state__in=[AccessCode.SyncState.REMOVED, AccessCode.SyncState.FAILED]
+        )
 
 
 class AccessCode(TenantModel):
+    objects = TenantManager.from_queryset(AccessCodeQuerySet)()
+
     class Status(models.TextChoices):
         # Seam's statuses, as Seam names them.
         UNSET = "unset", "Unset"
@@ -113,16 +125,42 @@ class AccessCode(TenantModel):
 
     def clean(self):
         """Every provider rule, for every entry point (admin, browser form, API, booking hooks)."""
-        from accesscodes.rules import access_code_rule_errors
-
         super().clean()
         if self.device_id and self.workspace_id and self.device.workspace_id != self.workspace_id:
             raise ValidationError({"device": "This device belongs to another workspace."})
         if not self.device_id or not self.is_managed or self.removed_at:
             return
-        errors = access_code_rule_errors(access_code=self, now=timezone.now())
+        errors = self.rule_errors(now=timezone.now())
         if errors:
             raise ValidationError(errors)
+
+    def rule_errors(self, *, now) -> dict[str, list[str]]:
+        previous = self.stored_draft()
+        draft = code_draft(self)
+        if previous == draft:
+            return {}  # nothing a rule looks at changed (e.g. a status update from Seam)
+        return validate_access_code(
+            device=device_facts(self.device),
+            draft=draft,
+            others=self.other_codes(),
+            previous=previous,
+            now=now,
+        )
+
+    def other_codes(self) -> list[OtherCode]:
+        """The other codes that take a slot on this code's lock, as the rules engine sees them."""
+        others = AccessCode.objects.for_workspace(self.workspace_id).occupying_device(self.device_id)
+        if self.pk is not None:
+            others = others.exclude(pk=self.pk)
+        fields = ("code", "starts_at", "ends_at", "is_offline_access_code", "is_one_time_use", "name")
+        return [other_code(other) for other in others.only(*fields)]
+
+    def stored_draft(self) -> CodeDraft | None:
+        """The code as it is saved, to let the rules judge a change rather than a new code."""
+        if self.pk is None:
+            return None
+        stored = AccessCode.objects.for_workspace(self.workspace_id).filter(pk=self.pk).first()
+        return code_draft(stored) if stored else None
 
 
 class AccessCodeEvent(TenantModel):

@@ -1,11 +1,11 @@
 from accesscodes.models import AccessCode, AccessCodeEvent
+from accesscodes.provider_facts import code_draft, device_facts
 from accesscodes.providers import (
     deletion_block_reason,
     describe_rules,
     device_local_window,
     modification_block_reason,
 )
-from accesscodes.rules import code_draft, device_facts
 
 
 def access_codes_for_workspace(*, workspace, filters=None):

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from accesscodes.models import AccessCode, AccessCodeEvent
+from accesscodes.provider_facts import code_draft, device_facts
 from accesscodes.providers import (
     deletion_block_reason,
     modification_block_reason,
     provider_for,
     validate_access_code,
 )
-from accesscodes.rules import code_draft, device_facts, other_codes
 from devices.models import Device
 
 UPDATABLE_FIELDS = frozenset(
@@ -78,7 +78,7 @@ def _generated_code(access_code: AccessCode) -> str:
     """A PIN that passes every rule of the device. The portal picks it (rather than Seam) so that a create
     whose answer was lost can be recognised in Seam by its code, and never created twice."""
     device = device_facts(access_code.device)
-    others = other_codes(access_code=access_code)
+    others = access_code.other_codes()
     lengths = sorted(device.supported_code_lengths) or [6]
     length = 6 if 6 in lengths else lengths[len(lengths) // 2]
     now = timezone.now()

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from portal.models import Membership, Role, Workspace
+from portal.signals import workspace_created, workspace_deleted
 
 
 @transaction.atomic
@@ -28,7 +29,16 @@ def workspace_create(
     if owner is not None:
         membership_set(workspace=workspace, user=owner, role=Role.OWNER)
     _after_workspace_created(workspace)
+    transaction.on_commit(lambda: workspace_created.send(sender=Workspace, workspace=workspace))
     return workspace
+
+
+@transaction.atomic
+def workspace_delete(*, workspace: Workspace) -> None:
+    """Delete the workspace and every row it owns; the apps above drop its schedules after commit."""
+    workspace_id = workspace.pk
+    workspace.delete()
+    transaction.on_commit(lambda: workspace_deleted.send(sender=Workspace, workspace_id=workspace_id))
 
 
 def _after_workspace_created(workspace: Workspace) -> None:
