@@ -1,0 +1,77 @@
+"""Alerts: a problem a person must look at, opened once per condition, e-mailed once to the workspace's
+managers, and resolved by the code that notices the condition has cleared."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from accesscodes.bookings.models import Alert, Booking
+from accesscodes.bookings.timeline import booking_event_record
+from portal.models import CODE_EDITOR_ROLES, Membership
+
+logger = logging.getLogger(__name__)
+
+
+def condition_key(*, booking_id, device_id, kind: str) -> str:
+    return f"{booking_id or '-'}:{device_id or '-'}:{kind}"
+
+
+def alert_open(*, booking: Booking, device_id, kind: str, message: str) -> Alert:
+    """The open alert for this condition, opened (and e-mailed after commit) if there was none."""
+    key = condition_key(booking_id=booking.pk, device_id=device_id, kind=kind)
+    alerts = Alert.objects.for_workspace(booking.workspace_id)
+    alert = alerts.filter(condition_key=key, resolved_at__isnull=True).first()
+    if alert is not None:
+        return alert
+    alert = Alert(
+        workspace_id=booking.workspace_id,
+        booking=booking,
+        device_id=device_id,
+        kind=kind,
+        condition_key=key,
+        message=message,
+    )
+    alert.full_clean()
+    alert.save()
+    booking_event_record(booking=booking, kind="alert", message=message, data={"alert_id": alert.pk})
+    alert_id = alert.pk
+    transaction.on_commit(lambda: alert_notify(alert_id=alert_id, workspace_id=booking.workspace_id))
+    return alert
+
+
+def alerts_resolve(*, booking: Booking, kinds, except_device_ids=()) -> int:
+    return (
+        Alert.objects.for_workspace(booking.workspace_id)
+        .filter(booking=booking, kind__in=kinds, resolved_at__isnull=True)
+        .exclude(device_id__in=[device_id for device_id in except_device_ids if device_id is not None])
+        .update(resolved_at=timezone.now())
+    )
+
+
+def alert_notify(*, alert_id: int, workspace_id: int) -> None:
+    """E-mail the workspace's managers, admins and owners once; a mail failure is logged, never raised."""
+    claimed = (
+        Alert.objects.for_workspace(workspace_id)
+        .filter(pk=alert_id, notified_at__isnull=True)
+        .update(notified_at=timezone.now())
+    )
+    if not claimed:
+        return
+    alert = Alert.objects.for_workspace(workspace_id).select_related("booking").get(pk=alert_id)
+    recipients = sorted(
+        Membership.objects.filter(workspace_id=workspace_id, role__in=CODE_EDITOR_ROLES)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return
+    subject = f"[Lock portal] {alert.get_kind_display()}"
+    if alert.booking_id:
+        subject += f" · booking {alert.booking}"
+    try:
+        send_mail(subject, alert.message, settings.DEFAULT_FROM_EMAIL, recipients)
+    except OSError:
+        logger.exception("Could not e-mail alert %s", alert_id)

@@ -1,0 +1,259 @@
+"""Properties, units, bookings and the codes a booking owns.
+
+Every row belongs to a workspace (fail-closed `TenantModel`), the links to doors included. `accesscodes`
+never imports this app: the link between a booking and its access codes lives here (`BookingCode`).
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from accesscodes.bookings.planner import PinSource
+from portal.models import validate_timezone
+from portal.tenancy import TenantModel
+
+PIN_SOURCE_CHOICES = [
+    (PinSource.PHONE.value, "Last digits of the guest's phone"),
+    (PinSource.RANDOM.value, "Random"),
+    (PinSource.PROVIDED.value, "Provided by the booking"),
+]
+PIN_LENGTH_VALIDATORS = [MinValueValidator(4), MaxValueValidator(8)]
+MINUTES_VALIDATORS = [MinValueValidator(0), MaxValueValidator(7 * 24 * 60)]
+
+# The code policy: the property holds every value; a unit may override each one (empty = the property's).
+POLICY_FIELDS = (
+    "pin_source",
+    "pin_length",
+    "early_access_minutes",
+    "late_access_minutes",
+    "same_pin_on_every_door",
+    "offline_fallback",
+    "readiness_lead_minutes",
+    "use_backup_pool",
+    "guest_data_retention_days",
+)
+
+
+class Property(TenantModel):
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(
+        max_length=64, validators=[validate_timezone], help_text="IANA zone, e.g. Europe/Berlin."
+    )
+    check_in_time = models.TimeField(default=dt.time(15, 0))
+    check_out_time = models.TimeField(default=dt.time(11, 0))
+
+    pin_source = models.CharField(max_length=24, choices=PIN_SOURCE_CHOICES, default=PinSource.PHONE.value)
+    pin_length = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=PIN_LENGTH_VALIDATORS,
+        help_text="Empty: the shortest length every door accepts (4-8).",
+    )
+    early_access_minutes = models.PositiveIntegerField(default=0, validators=MINUTES_VALIDATORS)
+    late_access_minutes = models.PositiveIntegerField(default=0, validators=MINUTES_VALIDATORS)
+    same_pin_on_every_door = models.BooleanField(default=True)
+    offline_fallback = models.BooleanField(
+        default=True, help_text="Give doors without an online connection an offline code."
+    )
+    readiness_lead_minutes = models.PositiveIntegerField(
+        default=120,
+        validators=MINUTES_VALIDATORS,
+        help_text="Every door's code must be set this long before check-in.",
+    )
+    use_backup_pool = models.BooleanField(
+        default=False, help_text="Use the door's backup code pool where it has one."
+    )
+    guest_data_retention_days = models.PositiveIntegerField(
+        default=30,
+        validators=[MaxValueValidator(3650)],
+        help_text="Guest name, e-mail and phone are redacted this many days after check-out.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "properties"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(TenantModel):
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    external_id = models.CharField(
+        max_length=200, blank=True, help_text="The listing's id in the booking system."
+    )
+
+    pin_source = models.CharField(
+        max_length=24, choices=PIN_SOURCE_CHOICES, blank=True, help_text="Empty: the property's."
+    )
+    pin_length = models.PositiveSmallIntegerField(null=True, blank=True, validators=PIN_LENGTH_VALIDATORS)
+    early_access_minutes = models.PositiveIntegerField(null=True, blank=True, validators=MINUTES_VALIDATORS)
+    late_access_minutes = models.PositiveIntegerField(null=True, blank=True, validators=MINUTES_VALIDATORS)
+    same_pin_on_every_door = models.BooleanField(null=True, blank=True)
+    offline_fallback = models.BooleanField(null=True, blank=True)
+    readiness_lead_minutes = models.PositiveIntegerField(null=True, blank=True, validators=MINUTES_VALIDATORS)
+    use_backup_pool = models.BooleanField(null=True, blank=True)
+    guest_data_retention_days = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(3650)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="unique_unit_external_id_per_workspace",
+                violation_error_message="Another unit of this workspace has this external id.",
+            )
+        ]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.property_id and self.workspace_id and self.property.workspace_id != self.workspace_id:
+            raise ValidationError({"property": "This property belongs to another workspace."})
+
+
+class PropertySharedDoor(TenantModel):
+    """A door every guest of the property needs (a building entrance)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["property", "device"], name="unique_property_shared_door")
+        ]
+
+
+class UnitDoor(TenantModel):
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "device"], name="unique_unit_door")]
+
+
+class Booking(TenantModel):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        TENTATIVE = "tentative", "Tentative"
+        CANCELLED = "cancelled", "Cancelled"
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=60, help_text="The booking system, e.g. hostaway.")
+    external_id = models.CharField(max_length=200, help_text="The booking's id in that system.")
+    guest_name = models.CharField(max_length=200, blank=True)
+    guest_email = models.EmailField(blank=True)
+    guest_phone = models.CharField(max_length=40, blank=True)
+    provided_pin = models.CharField(max_length=12, blank=True)
+    check_in = models.DateTimeField()
+    check_out = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    pin = models.CharField(max_length=12, blank=True, help_text="The PIN the guest was given.")
+    guest_data_redacted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "source", "external_id"],
+                name="unique_booking_per_source",
+                violation_error_message="This workspace already has a booking with this source and id.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(check_out__gt=models.F("check_in")),
+                name="booking_check_out_after_check_in",
+                violation_error_message="Check-out must be after check-in.",
+            ),
+        ]
+        ordering = ["check_in", "pk"]
+
+    def __str__(self):
+        return f"{self.source}:{self.external_id}"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+    def clean(self):
+        super().clean()
+        if self.unit_id and self.workspace_id and self.unit.workspace_id != self.workspace_id:
+            raise ValidationError({"unit": "This unit belongs to another workspace."})
+        for field in ("check_in", "check_out"):
+            value = getattr(self, field)
+            if value is not None and not 2000 <= value.year <= 2100:
+                raise ValidationError({field: "Use a date between the years 2000 and 2100."})
+
+
+class BookingCode(TenantModel):
+    """One access code a booking owns, on one of its doors (two on an igloohome door for a long stay)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="+")
+    access_code = models.OneToOneField("accesscodes.AccessCode", on_delete=models.PROTECT, related_name="+")
+    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="+")
+    part = models.PositiveSmallIntegerField(default=1)
+    # Offline codes cannot be revoked: once the booking no longer needs one, it is kept here, released.
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["device_id", "part"]
+
+
+class BookingEvent(TenantModel):
+    """The booking's timeline: received, planned, each code's steps, alerts, ignored updates."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=40)
+    message = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+
+class Alert(TenantModel):
+    class Kind(models.TextChoices):
+        NOT_READY = "not_ready", "Code not set before arrival"
+        OFFLINE_CODE_STILL_VALID = "offline_code_still_valid", "Offline code still valid"
+        PIN_CHANGED = "pin_changed", "PIN changed after it was on a lock"
+        UNIT_WITHOUT_DOORS = "unit_without_doors", "Unit has no doors"
+        NO_CODE_POSSIBLE = "no_code_possible", "No code possible on a door"
+        STALE_UPDATE = "stale_update", "Out-of-date update ignored"
+
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey(
+        "devices.Device", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # booking, door and kind in one string: at most one open alert per condition (nulls included).
+    condition_key = models.CharField(max_length=120, editable=False)
+    message = models.TextField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "condition_key"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_alert_per_condition",
+            )
+        ]
+        ordering = ["-opened_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.message[:60]}"

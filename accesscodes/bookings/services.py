@@ -1,0 +1,328 @@
+"""Write side of bookings: store a booking, plan its codes, and apply only the difference.
+
+`booking_upsert` and `booking_cancel` run in one transaction: the booking, its codes (through the
+access-code services, which run the provider rules in `full_clean()`), its timeline and its alerts are
+written together or not at all, and the Seam work is queued on commit by the access-code services.
+The same input twice changes nothing.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accesscodes.bookings.alerts import alert_open, alerts_resolve
+from accesscodes.bookings.models import Alert, Booking, BookingCode, Unit
+from accesscodes.bookings.plan_diff import Action, Step, plan_diff
+from accesscodes.bookings.planner import BookingFacts, Kind, Plan, plan, stay_moment
+from accesscodes.bookings.selectors import (
+    booking_codes_active,
+    code_policy,
+    door_facts,
+    effective_policy,
+    existing_codes,
+    property_zone,
+    unit_doors,
+)
+from accesscodes.bookings.timeline import booking_event_record
+from accesscodes.services import access_code_create, access_code_delete, access_code_update
+from devices.models import Device
+
+# Alerts about the codes a confirmed booking needs: they no longer apply once it is cancelled.
+CODE_ALERTS = [
+    Alert.Kind.NOT_READY,
+    Alert.Kind.NO_CODE_POSSIBLE,
+    Alert.Kind.UNIT_WITHOUT_DOORS,
+    Alert.Kind.PIN_CHANGED,
+]
+
+
+@dataclass
+class BookingOutcome:
+    booking: Booking
+    result: str  # created / updated / unchanged / stale
+    plan: Plan | None = None
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+
+
+def _stay_moment(value, *, default_time, property) -> datetime:
+    if isinstance(value, date | datetime):
+        return stay_moment(value, default_time=default_time, zone=property_zone(property))
+    raise ValidationError("Check-in and check-out must be dates or date-times.")
+
+
+@transaction.atomic
+def booking_upsert(
+    *,
+    workspace,
+    source: str,
+    external_id: str,
+    unit: Unit,
+    check_in: date | datetime,
+    check_out: date | datetime,
+    guest_name: str = "",
+    guest_email: str = "",
+    guest_phone: str = "",
+    provided_pin: str = "",
+    status: str = Booking.Status.CONFIRMED,
+    source_updated_at: datetime | None = None,
+    now: datetime | None = None,
+) -> BookingOutcome:
+    """Create or update the booking (source + external id) and make its doors hold exactly its plan.
+    A date without a time means the property's check-in / check-out time in the property's zone."""
+    now = now or timezone.now()
+    if unit.workspace_id != workspace.pk:
+        raise ValidationError({"unit": "This unit belongs to another workspace."})
+    property = unit.property
+    values = {
+        "unit": unit,
+        "guest_name": guest_name,
+        "guest_email": guest_email,
+        "guest_phone": guest_phone,
+        "provided_pin": provided_pin,
+        "check_in": _stay_moment(check_in, default_time=property.check_in_time, property=property),
+        "check_out": _stay_moment(check_out, default_time=property.check_out_time, property=property),
+        "status": status,
+    }
+    booking = (
+        Booking.objects.for_workspace(workspace)
+        .select_for_update()
+        .filter(source=source, external_id=external_id)
+        .first()
+    )
+    if booking is not None and _is_stale(booking, source_updated_at):
+        _record_stale(booking, source_updated_at)
+        return BookingOutcome(booking=booking, result="stale")
+    created = booking is None
+    if created:
+        booking = Booking(workspace=workspace, source=source, external_id=external_id)
+    changed = [name for name, value in values.items() if getattr(booking, name, None) != value]
+    if not created and not changed:
+        return BookingOutcome(booking=booking, result="unchanged")
+    for name, value in values.items():
+        setattr(booking, name, value)
+    if source_updated_at is not None:
+        booking.source_updated_at = source_updated_at
+    booking.full_clean()
+    booking.save()
+    booking_event_record(
+        booking=booking,
+        kind="received",
+        message="Booking received." if created else f"Booking changed: {', '.join(changed)}.",
+        data={"fields": changed},
+    )
+    the_plan, steps = _apply(booking=booking, now=now)
+    return BookingOutcome(
+        booking=booking, result="created" if created else "updated", plan=the_plan, steps=steps
+    )
+
+
+@transaction.atomic
+def booking_cancel(
+    *, booking: Booking, source_updated_at: datetime | None = None, now=None
+) -> BookingOutcome:
+    booking = Booking.objects.for_workspace(booking.workspace_id).select_for_update().get(pk=booking.pk)
+    if _is_stale(booking, source_updated_at):
+        _record_stale(booking, source_updated_at)
+        return BookingOutcome(booking=booking, result="stale")
+    if booking.status == Booking.Status.CANCELLED:
+        return BookingOutcome(booking=booking, result="unchanged")
+    booking.status = Booking.Status.CANCELLED
+    if source_updated_at is not None:
+        booking.source_updated_at = source_updated_at
+    booking.save()
+    booking_event_record(booking=booking, kind="cancelled", message="Booking cancelled.")
+    the_plan, steps = _apply(booking=booking, now=now or timezone.now())
+    return BookingOutcome(booking=booking, result="cancelled", plan=the_plan, steps=steps)
+
+
+def booking_preview(
+    *, workspace, unit: Unit, check_in, check_out, guest_name="", guest_phone="", provided_pin="",
+    source: str = "", external_id: str = "", now=None,
+) -> tuple[Plan, tuple[Step, ...]]:  # fmt: skip
+    """What this booking would do, without saving anything: the plan, and the steps from the codes an
+    existing booking with this source and id has now."""
+    now = now or timezone.now()
+    property = unit.property
+    booking = (
+        Booking.objects.for_workspace(workspace).filter(source=source, external_id=external_id).first()
+        if source and external_id
+        else None
+    ) or Booking(workspace=workspace, source=source or "preview", external_id=external_id or "preview")
+    booking.unit = unit
+    booking.guest_name, booking.guest_phone, booking.provided_pin = guest_name, guest_phone, provided_pin
+    booking.check_in = _stay_moment(check_in, default_time=property.check_in_time, property=property)
+    booking.check_out = _stay_moment(check_out, default_time=property.check_out_time, property=property)
+    booking.status = Booking.Status.CONFIRMED
+    devices = unit_doors(workspace=workspace, unit=unit)
+    the_plan, links = _plan_for(booking=booking, devices=devices, now=now)
+    return the_plan, plan_diff(plan=the_plan, existing=existing_codes(links))
+
+
+# -- applying a plan ---------------------------------------------------------------------------------
+
+
+def _plan_for(*, booking: Booking, devices: list[Device], now) -> tuple[Plan, list[BookingCode]]:
+    workspace = booking.workspace_id
+    links = booking_codes_active(workspace=workspace, booking=booking)
+    facts = BookingFacts(
+        reference=booking.reference,
+        guest_name=booking.guest_name or "Guest",
+        guest_phone=booking.guest_phone,
+        provided_pin=booking.provided_pin,
+        check_in=booking.check_in,
+        check_out=booking.check_out,
+        pins_on_locks={
+            link.device_id: link.access_code.code
+            for link in links
+            if link.access_code.code and not link.access_code.is_offline_access_code
+        },
+    )
+    own_codes = [link.access_code_id for link in links]
+    doors = door_facts(workspace=workspace, devices=devices, own_access_code_ids=own_codes)
+    unit = booking.unit
+    policy = code_policy(effective_policy(unit=unit, property=unit.property))
+    the_plan = plan(booking=facts, policy=policy, zone=property_zone(unit.property), doors=doors, now=now)
+    return the_plan, links
+
+
+def _apply(*, booking: Booking, now) -> tuple[Plan | None, tuple[Step, ...]]:
+    devices = unit_doors(workspace=booking.workspace_id, unit=booking.unit)
+    # Every door of the stay is locked (in a stable order) before any PIN is chosen, so two bookings
+    # planned at once cannot both take the same PIN or the last slot on a door.
+    locked = Device.objects.for_workspace(booking.workspace_id).select_for_update()
+    list(locked.filter(pk__in=[device.pk for device in devices]).order_by("pk"))
+    the_plan, links = _plan_for(booking=booking, devices=devices, now=now)
+    wants_codes = booking.status == Booking.Status.CONFIRMED
+    steps = plan_diff(plan=the_plan if wants_codes else None, existing=existing_codes(links))
+    links_by_id = {link.pk: link for link in links}
+    devices_by_id = {device.pk: device for device in devices}
+    for step in steps:
+        _apply_step(booking, step, links_by_id, devices_by_id, now)
+    if not wants_codes:
+        alerts_resolve(booking=booking, kinds=CODE_ALERTS)
+        return None, steps
+    _record_plan(booking, the_plan, devices_by_id)
+    return the_plan, steps
+
+
+def _apply_step(booking: Booking, step: Step, links_by_id, devices, now) -> None:
+    link = links_by_id.get(step.existing.code_id) if step.existing else None
+    if step.action is Action.CREATE:
+        planned = step.planned
+        access_code = access_code_create(
+            workspace=booking.workspace,
+            device=devices[planned.door_key],
+            name=planned.name,
+            code=planned.code or "",
+            starts_at=planned.starts_at,
+            ends_at=planned.ends_at,
+            is_offline_access_code=planned.is_offline_access_code,
+            is_one_time_use=planned.kind is Kind.ONE_TIME,
+            max_time_rounding=planned.max_time_rounding,
+            use_backup_access_code_pool=planned.use_backup_access_code_pool,
+            common_code_key=planned.common_code_key or "",
+        )
+        BookingCode.objects.create(
+            workspace_id=booking.workspace_id,
+            booking=booking,
+            access_code=access_code,
+            device_id=planned.door_key,
+            part=planned.part,
+        )
+        _record_step(booking, step, "code_created", f"Code planned for {planned.door_name}; sending to Seam.")
+    elif step.action is Action.UPDATE:
+        planned = step.planned
+        changes = {"starts_at": planned.starts_at, "ends_at": planned.ends_at, "name": planned.name}
+        if planned.code is not None:
+            changes["code"] = planned.code
+        access_code_update(access_code=link.access_code, **changes)
+        _record_step(
+            booking, step, "code_changed", f"Code on {planned.door_name} changed ({', '.join(step.changes)})."
+        )
+    elif step.action is Action.DELETE:
+        access_code_delete(access_code=link.access_code)
+        link.released_at = now
+        link.save(update_fields=["released_at"])
+        _record_step(
+            booking,
+            step,
+            "code_removed",
+            f"Code on {devices.get(link.device_id, link.device)} removed: {step.reason}",
+        )
+    elif step.action is Action.LEAVE_OFFLINE:
+        link.released_at = now
+        link.save(update_fields=["released_at"])
+        _record_step(booking, step, "offline_code_left", step.reason)
+        alert_open(
+            booking=booking,
+            device_id=link.device_id,
+            kind=Alert.Kind.OFFLINE_CODE_STILL_VALID,
+            message=f"{link.device}: {step.reason}",
+        )
+
+
+def _record_step(booking: Booking, step: Step, kind: str, message: str) -> None:
+    booking_event_record(booking=booking, kind=kind, message=message, data={"reason": step.reason})
+
+
+def _record_plan(booking: Booking, the_plan: Plan, devices) -> None:
+    if not devices:
+        alert_open(
+            booking=booking,
+            device_id=None,
+            kind=Alert.Kind.UNIT_WITHOUT_DOORS,
+            message=f"{booking.unit} has no doors: the guest gets no code.",
+        )
+    else:
+        alerts_resolve(booking=booking, kinds=[Alert.Kind.UNIT_WITHOUT_DOORS])
+    impossible = {planned.door_key for planned in the_plan.codes if planned.kind is Kind.NONE}
+    alerts_resolve(booking=booking, kinds=[Alert.Kind.NO_CODE_POSSIBLE], except_device_ids=impossible)
+    for planned in the_plan.codes:
+        if planned.kind is Kind.NONE:
+            alert_open(
+                booking=booking,
+                device_id=planned.door_key,
+                kind=Alert.Kind.NO_CODE_POSSIBLE,
+                message=f"No code possible on {planned.door_name}: {' '.join(planned.reasons)}",
+            )
+        if planned.pin_changed_on_lock:
+            alert_open(
+                booking=booking,
+                device_id=planned.door_key,
+                kind=Alert.Kind.PIN_CHANGED,
+                message=f"The guest's PIN on {planned.door_name} had to change: tell the guest the new PIN.",
+            )
+    # One PIN for the whole stay when every door has the same; otherwise each door's PIN is on its code.
+    pins = {planned.code for planned in the_plan.codes if planned.code}
+    booking.pin = pins.pop() if len(pins) == 1 else ""
+    booking.save(update_fields=["pin", "updated_at"])
+    booking_event_record(
+        booking=booking,
+        kind="planned",
+        message="; ".join(_plan_line(planned) for planned in the_plan.codes) or "No doors to plan.",
+        data={"same_pin": the_plan.same_pin, "reasons": list(the_plan.reasons)},
+    )
+
+
+def _plan_line(planned) -> str:
+    kind = planned.kind.value.replace("_", " ")
+    part = f" ({planned.part}/{planned.parts})" if planned.parts > 1 else ""
+    return f"{planned.door_name}{part}: {kind}"
+
+
+def _is_stale(booking: Booking, source_updated_at) -> bool:
+    return bool(
+        source_updated_at and booking.source_updated_at and source_updated_at < booking.source_updated_at
+    )
+
+
+def _record_stale(booking: Booking, source_updated_at) -> None:
+    message = (
+        f"Ignored an update from {source_updated_at:%Y-%m-%d %H:%M:%S} UTC: the booking already has a newer "
+        f"one ({booking.source_updated_at:%Y-%m-%d %H:%M:%S} UTC)."
+    )
+    booking_event_record(booking=booking, kind="stale_update_ignored", message=message)
+    alert_open(booking=booking, device_id=None, kind=Alert.Kind.STALE_UPDATE, message=message)
