@@ -42,13 +42,17 @@ def alert_open(*, booking: Booking, device_id, kind: str, message: str) -> Alert
     return alert
 
 
-def alerts_resolve(*, booking: Booking, kinds, except_device_ids=()) -> int:
-    return (
-        Alert.objects.for_workspace(booking.workspace_id)
-        .filter(booking=booking, kind__in=kinds, resolved_at__isnull=True)
-        .exclude(device_id__in=[device_id for device_id in except_device_ids if device_id is not None])
-        .update(resolved_at=timezone.now())
+def alerts_resolve(*, booking: Booking, kinds, except_device_ids=(), only_device_id=None) -> int:
+    """Resolve the booking's open alerts of these kinds (for one door, or all doors but some)."""
+    alerts = Alert.objects.for_workspace(booking.workspace_id).filter(
+        booking=booking, kind__in=kinds, resolved_at__isnull=True
     )
+    if only_device_id is not None:
+        alerts = alerts.filter(device_id=only_device_id)
+    alerts = alerts.exclude(
+        device_id__in=[device_id for device_id in except_device_ids if device_id is not None]
+    )
+    return alerts.update(resolved_at=timezone.now())
 
 
 def alert_notify(*, alert_id: int, workspace_id: int) -> None:
