@@ -132,3 +132,12 @@ def alerts_open(*, workspace):
         .filter(resolved_at__isnull=True)
         .select_related("booking", "device")
     )
+
+
+def booking_code_links(*, booking: Booking) -> list[BookingCode]:
+    """Every code the booking has had, released ones included, for its page."""
+    return list(
+        BookingCode.objects.for_workspace(booking.workspace_id)
+        .filter(booking=booking)
+        .select_related("access_code", "device")
+    )

@@ -1,0 +1,262 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from accesscodes.bookings.models import (
+    POLICY_FIELDS,
+    Alert,
+    Booking,
+    BookingEvent,
+    Property,
+    PropertySharedDoor,
+    Unit,
+    UnitDoor,
+)
+from accesscodes.bookings.selectors import booking_code_links
+from accesscodes.bookings.services import booking_cancel, booking_preview, booking_upsert
+from devices.models import Device
+from portal.admin_scoping import TenantAdmin
+from portal.models import WORKSPACE_ADMIN_ROLES
+from portal.selectors import workspaces_for_user
+
+BOOKING_INPUT_FIELDS = [
+    "unit", "source", "external_id", "guest_name", "guest_email", "guest_phone", "provided_pin",
+    "check_in", "check_out", "status",
+]  # fmt: skip
+
+
+class TenantInline(admin.TabularInline):
+    """An inline of tenant rows: scoped reads, scoped choices, and new rows in the parent's workspace."""
+
+    extra = 0
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset.dangerously_all_workspaces()
+        return queryset.for_workspaces(workspaces_for_user(user=request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Device and not request.user.is_superuser:
+            kwargs["queryset"] = Device.objects.for_workspaces(workspaces_for_user(user=request.user))
+        elif db_field.related_model is Device:
+            kwargs["queryset"] = Device.objects.dangerously_all_workspaces()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class PropertySharedDoorInline(TenantInline):
+    model = PropertySharedDoor
+    fields = ["device"]
+    verbose_name = "shared door"
+    verbose_name_plural = "shared doors (every guest of the property needs them)"
+
+
+class UnitDoorInline(TenantInline):
+    model = UnitDoor
+    fields = ["device"]
+    verbose_name = "door"
+
+
+class WorkspaceChildrenMixin:
+    """Inline rows take the parent's workspace; a door of another workspace is left out, and said so."""
+
+    def save_formset(self, request, form, formset, change):
+        workspace_id = form.instance.workspace_id
+        for instance in formset.save(commit=False):
+            if getattr(instance, "device_id", None) and instance.device.workspace_id != workspace_id:
+                self.message_user(
+                    request, f"{instance.device} belongs to another workspace: not added.", messages.ERROR
+                )
+                continue
+            instance.workspace_id = workspace_id
+            instance.save()
+        for deleted in formset.deleted_objects:
+            deleted.delete()
+
+
+@admin.register(Property)
+class PropertyAdmin(WorkspaceChildrenMixin, TenantAdmin):
+    edit_roles = WORKSPACE_ADMIN_ROLES
+    list_display = ["name", "timezone", "check_in_time", "check_out_time", "workspace"]
+    list_select_related = ["workspace"]
+    search_fields = ["name"]
+    inlines = [PropertySharedDoorInline]
+    fieldsets = [
+        (None, {"fields": ["workspace", "name", "timezone", "check_in_time", "check_out_time"]}),
+        (
+            "Code policy (each unit may override it)",
+            {"fields": list(POLICY_FIELDS)},
+        ),
+    ]
+
+
+@admin.register(Unit)
+class UnitAdmin(WorkspaceChildrenMixin, TenantAdmin):
+    edit_roles = WORKSPACE_ADMIN_ROLES
+    list_display = ["name", "property", "external_id", "workspace"]
+    list_select_related = ["property", "workspace"]
+    search_fields = ["name", "external_id"]
+    inlines = [UnitDoorInline]
+
+    def save_model(self, request, obj, form, change):
+        obj.workspace_id = obj.property.workspace_id
+        super().save_model(request, obj, form, change)
+
+    def get_exclude(self, request, obj=None):
+        return ["workspace"]
+
+
+class BookingEventInline(TenantInline):
+    model = BookingEvent
+    fields = ["created_at", "kind", "message"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "timeline"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class BookingAdminForm(forms.ModelForm):
+    class Meta:
+        model = Booking
+        fields = BOOKING_INPUT_FIELDS
+
+    def clean_unit(self):
+        unit = self.cleaned_data["unit"]
+        if self.instance.pk and unit.workspace_id != self.instance.workspace_id:
+            raise ValidationError("Pick a unit of the booking's own workspace.")
+        return unit
+
+
+@admin.register(Booking)
+class BookingAdmin(TenantAdmin):
+    form = BookingAdminForm
+    list_display = ["__str__", "unit", "guest_name", "check_in", "check_out", "status", "workspace"]
+    list_filter = ["status"]
+    list_select_related = ["unit", "workspace"]
+    search_fields = ["external_id", "guest_name", "guest_email"]
+    readonly_fields = ["pin", "source_updated_at", "guest_data_redacted_at", "plan", "codes"]
+    inlines = [BookingEventInline]
+    actions = ["cancel_bookings"]
+
+    def get_fields(self, request, obj=None):
+        return [*BOOKING_INPUT_FIELDS, *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "source", "external_id"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        outcome = booking_upsert(
+            workspace=data["unit"].workspace,
+            source=obj.source,
+            external_id=obj.external_id,
+            **{name: data[name] for name in BOOKING_INPUT_FIELDS if name not in ("source", "external_id")},
+        )
+        obj.pk = outcome.booking.pk
+        obj.refresh_from_db()
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a booking's codes go through cancel, never a row delete
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Cancel selected bookings (removes their codes)", permissions=["change"])
+    def cancel_bookings(self, request, queryset):
+        cancelled = 0
+        for booking in queryset:
+            if not self.has_change_permission(request, booking):
+                self.message_user(request, f"{booking}: your role may not change it.", messages.ERROR)
+                continue
+            booking_cancel(booking=booking)
+            cancelled += 1
+        if cancelled:
+            self.message_user(request, f"Cancelled {cancelled} booking(s).", messages.SUCCESS)
+
+    @admin.display(description="Plan (what the doors should hold)")
+    def plan(self, obj):
+        if obj.pk is None or obj.status != Booking.Status.CONFIRMED:
+            return "No codes: the booking is not confirmed."
+        the_plan, _ = booking_preview(
+            workspace=obj.workspace,
+            unit=obj.unit,
+            check_in=obj.check_in,
+            check_out=obj.check_out,
+            guest_name=obj.guest_name,
+            guest_phone=obj.guest_phone,
+            provided_pin=obj.provided_pin,
+            source=obj.source,
+            external_id=obj.external_id,
+        )
+        zone = timezone.get_current_timezone_name()
+        return (
+            format_html_join(
+                "",
+                "<p><strong>{}</strong> · {} · {} → {} ({}) · PIN {}<br><span class='help'>{}</span></p>",
+                (
+                    (
+                        planned.door_name,
+                        planned.kind.value.replace("_", " "),
+                        _local(planned.starts_at),
+                        _local(planned.ends_at),
+                        zone,
+                        planned.code or ("picked by the provider" if planned.provider_picks_pin else "—"),
+                        " ".join(planned.reasons),
+                    )
+                    for planned in the_plan.codes
+                ),
+            )
+            or "No doors."
+        )
+
+    @admin.display(description="Codes per door")
+    def codes(self, obj):
+        if obj.pk is None:
+            return "—"
+        rows = [
+            (
+                link.device.name,
+                link.access_code.name,
+                link.access_code.get_status_display(),
+                link.access_code.get_sync_state_display(),
+                " (released: the booking no longer needs it)" if link.released_at else "",
+            )
+            for link in booking_code_links(booking=obj)
+        ]
+        return format_html_join("", "<p>{}: {} · {} · {}{}</p>", rows) or format_html(
+            "<p>{}</p>", "None yet."
+        )
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+@admin.register(Alert)
+class AlertAdmin(TenantAdmin):
+    list_display = ["kind", "message", "booking", "device", "opened_at", "resolved_at", "workspace"]
+    list_filter = ["kind"]
+    list_select_related = ["booking", "device", "workspace"]
+    readonly_fields = ["workspace", "booking", "device", "kind", "message", "opened_at", "notified_at"]
+    fields = [*readonly_fields, "resolved_at"]
+    actions = ["resolve"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Mark selected alerts resolved", permissions=["change"])
+    def resolve(self, request, queryset):
+        allowed = [alert.pk for alert in queryset if self.has_change_permission(request, alert)]
+        resolved = queryset.filter(pk__in=allowed, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
+        self.message_user(request, f"Resolved {resolved} alert(s).", messages.SUCCESS)
