@@ -7,3 +7,5 @@ from django.dispatch import Signal
 workspace_created = Signal()
 # kwargs: workspace_id (the row no longer exists).
 workspace_deleted = Signal()
+# kwargs: workspace (the demo workspace, its devices just synced from the sandbox).
+demo_workspace_ready = Signal()

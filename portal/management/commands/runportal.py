@@ -90,9 +90,12 @@ class Command(BaseCommand):
         from devices.services import device_sync
         from portal.management.commands.demo_setup import DEMO_WORKSPACE_SLUG
         from portal.models import Workspace
+        from portal.signals import demo_workspace_ready
 
         workspace = Workspace.objects.get(slug=DEMO_WORKSPACE_SLUG)
         sync_run = device_sync(workspace=workspace)
         self.stdout.write(
             f"Synced {sync_run.devices_seen} demo devices from the Seam sandbox ({sync_run.status})."
         )
+        # Apps above the portal add their demo data (properties, bookings) for these devices.
+        demo_workspace_ready.send(sender=Workspace, workspace=workspace)
