@@ -1,0 +1,190 @@
+"""Benchmark: bookings upserted through `booking_upsert` on PostgreSQL, among many existing codes.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python tests/benchmarks/bench_bookings.py
+
+Works in a scratch database made by Django's test machinery (TEST_DATABASE_NAME, default
+`test_bench_bookings`, dropped at the end). 1,000 units with two doors each (an August unit door and an
+igloohome offline door, plus nothing shared), 100,000 existing codes spread over those doors (past stays,
+so they no longer occupy the locks, plus one future code per door that does), then 10,000 bookings
+upserted through the service, each planning and creating its two codes and queueing their Seam work.
+
+Prints bookings per second beside its floor measured in the same run (inserting one booking row and its
+two access-code rows with plain `bulk_create`-free ORM saves, no planning, no rules), and queries per
+booking for the first and the last thousand bookings (they must not grow with the number of codes or
+bookings). Target: >= 200 bookings/s. Not collected by pytest.
+"""
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("TEST_DATABASE_NAME", "test_bench_bookings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accesscodes.bookings.models import Booking, Property, Unit, UnitDoor  # noqa: E402
+from accesscodes.bookings.services import booking_upsert  # noqa: E402
+from accesscodes.models import AccessCode  # noqa: E402
+from devices.models import Device  # noqa: E402
+from portal.services import workspace_create  # noqa: E402
+
+TARGET_PER_SECOND = 200
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def build(units: int, existing_codes: int):
+    workspace = workspace_create(name="Bench", slug="bench", seam_api_key="seam_test_bench_bookings")
+    property = Property.objects.create(workspace=workspace, name="Bench", timezone="Europe/Berlin")
+    devices = Device.objects.bulk_create(
+        [
+            Device(
+                workspace=workspace,
+                seam_device_id=f"d-{index}",
+                name=f"Door {index}",
+                manufacturer="august" if index % 2 == 0 else "igloohome",
+                online=True,
+                can_program_online_access_codes=index % 2 == 0,
+                can_program_offline_access_codes=index % 2 == 1,
+                supported_code_lengths=[4, 5, 6] if index % 2 == 0 else [],
+            )
+            for index in range(2 * units)
+        ]
+    )
+    unit_rows = Unit.objects.bulk_create(
+        [Unit(workspace=workspace, property=property, name=f"Unit {index}") for index in range(units)]
+    )
+    UnitDoor.objects.bulk_create(
+        [
+            UnitDoor(workspace=workspace, unit=unit, device=devices[2 * index + door])
+            for index, unit in enumerate(unit_rows)
+            for door in (0, 1)
+        ]
+    )
+    now = timezone.now()
+    rows = []
+    for index in range(existing_codes):
+        device = devices[index % len(devices)]
+        online = device.can_program_online_access_codes
+        # Most are past stays (kept for history); the last round is one future code per door.
+        future = index >= existing_codes - len(devices)
+        starts = now + dt.timedelta(days=400 if future else -400 + index % 300, hours=index % 24)
+        rows.append(
+            AccessCode(
+                workspace=workspace,
+                device=device,
+                name=f"Earlier guest {index}",
+                code=f"{random.randrange(10**4):04d}" if online else "",
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(days=2),
+                type=AccessCode.Type.TIME_BOUND,
+                is_offline_access_code=not online,
+                status=AccessCode.Status.SET,
+                sync_state=AccessCode.SyncState.IN_SYNC if future else AccessCode.SyncState.REMOVED,
+                removed_at=None if future else now,
+            )
+        )
+    AccessCode.objects.bulk_create(rows, batch_size=5000)
+    return workspace, unit_rows, devices
+
+
+def floor_run(workspace, units, devices, count):
+    """The least any booking write does: a booking row and two code rows, one transaction each."""
+    check_in = timezone.now() + dt.timedelta(days=30)
+    started = time.perf_counter()
+    for index in range(count):
+        with transaction.atomic():
+            booking = Booking.objects.create(
+                workspace=workspace, unit=units[index % len(units)], source="floor", external_id=str(index),
+                check_in=check_in, check_out=check_in + dt.timedelta(days=2),
+            )  # fmt: skip
+            for door in (0, 1):
+                AccessCode.objects.create(
+                    workspace=workspace,
+                    device=devices[2 * (index % len(units)) + door],
+                    name=booking.external_id,
+                )
+    return time.perf_counter() - started
+
+
+def upsert_run(workspace, units, count, *, offset):
+    counter = QueryCounter()
+    per_chunk = []
+    base = timezone.now() + dt.timedelta(days=3)
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        for index in range(offset, offset + count):
+            unit = units[index % len(units)]
+            # Each unit's stays follow one another: two nights every three days.
+            check_in = base + dt.timedelta(days=3 * (index // len(units)))
+            before = counter.count
+            outcome = booking_upsert(
+                workspace=workspace, source="bench", external_id=str(index), unit=unit,
+                guest_name=f"Guest {index}", guest_phone=f"+49 30 {random.randrange(10**7):07d}",
+                check_in=check_in, check_out=check_in + dt.timedelta(days=2),
+            )  # fmt: skip
+            assert outcome.result == "created", outcome.result
+            per_chunk.append(counter.count - before)
+    return time.perf_counter() - started, per_chunk
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--units", type=int, default=1_000)
+    parser.add_argument("--bookings", type=int, default=10_000)
+    parser.add_argument("--existing-codes", type=int, default=100_000)
+    parser.add_argument("--floor-count", type=int, default=2_000)
+    options = parser.parse_args()
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        random.seed(7)
+        workspace, units, devices = build(options.units, options.existing_codes)
+        print(
+            f"units: {options.units} (2 doors each), existing codes: {options.existing_codes}, "
+            f"bookings: {options.bookings}"
+        )
+        floor_seconds = floor_run(workspace, units, devices, options.floor_count)
+        floor_rate = options.floor_count / floor_seconds
+        seconds, queries = upsert_run(workspace, units, options.bookings, offset=0)
+        rate = options.bookings / seconds
+        first, last = queries[:1000], queries[-1000:]
+        print(f"  floor (booking row + two code rows, plain saves): {floor_rate:,.0f} bookings/s")
+        print(f"  booking_upsert (plan, rules, 2 codes, history, Seam work queued): {rate:,.0f} bookings/s "
+              f"= {rate / floor_rate:.2f} x floor")  # fmt: skip
+        print(
+            f"  queries per booking: first 1,000 median {statistics.median(first):g} (max {max(first)}), "
+            f"last 1,000 median {statistics.median(last):g} (max {max(last)})"
+        )
+        print(
+            f"  target >= {TARGET_PER_SECOND} bookings/s: {'met' if rate >= TARGET_PER_SECOND else 'NOT met'}"
+        )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
