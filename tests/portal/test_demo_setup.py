@@ -7,6 +7,7 @@ from django_q.models import Schedule
 
 from accesscodes.schedules import reconcile_schedule_name
 from devices.schedules import workspace_sync_schedule_name
+from portal.management.commands import runportal
 from portal.management.commands.demo_setup import DEMO_PASSWORD, DEMO_USERNAME
 from portal.models import Membership, Role, Workspace
 
@@ -33,3 +34,10 @@ def test_demo_workspace_gets_its_schedules():
         workspace_sync_schedule_name(workspace.pk),
         reconcile_schedule_name(workspace.pk),
     }
+
+
+@pytest.mark.django_db
+def test_runportal_reports_a_failed_first_sync_and_goes_on():
+    errors = StringIO()
+    runportal.Command(stdout=StringIO(), stderr=errors)._first_sync()
+    assert "First sync of the demo workspace failed: No workspace with slug “demo”." in errors.getvalue()
