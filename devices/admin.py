@@ -5,8 +5,8 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from devices.models import ConnectedAccount, Device, SyncRun
+from devices.schedules import device_sync_enqueue
 from devices.selectors import DEVICE_HEALTH_CHOICES, DEVICE_HEALTH_FILTERS, LOW_BATTERY_LEVEL
-from devices.services import device_sync_enqueue
 from portal.admin_scoping import TenantAdmin
 from portal.models import CODE_EDITOR_ROLES
 from portal.selectors import workspaces_for_user

@@ -4,11 +4,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django_q.models import Schedule
-from django_q.tasks import async_task
 
 from devices.bulk_upsert import RowBatch, row_batch, rows_upsert
 from devices.models import ConnectedAccount, Device, SyncRun
@@ -19,8 +16,6 @@ from portal.seam import SeamClient, seam_client_for_workspace
 from portal.seam.errors import SeamAuthError, SeamError, SeamRateLimited, SeamUnavailable
 
 logger = logging.getLogger(__name__)
-
-SYNC_TASK = "devices.tasks.sync_workspace"
 
 # Seam's own default and maximum useful page size for devices/list.
 SYNC_PAGE_LIMIT = 500
@@ -56,39 +51,6 @@ DEVICE_SYNCED_COLUMNS = [
     "removed_at",
 ]
 ACCOUNT_SYNCED_FIELDS = ["account_type", "display_name", "errors", "warnings", "last_synced_at", "removed_at"]
-
-
-# -- scheduling ------------------------------------------------------------------------------------
-
-
-def workspace_sync_schedule_name(workspace_id: int) -> str:
-    return f"seam-sync-workspace-{workspace_id}"
-
-
-def workspace_sync_schedule_ensure(*, workspace: Workspace) -> Schedule:
-    """One periodic Seam sync per workspace; calling it again changes nothing (keyed by a unique name)."""
-    schedule, _ = Schedule.objects.update_or_create(
-        name=workspace_sync_schedule_name(workspace.pk),
-        defaults={
-            "func": SYNC_TASK,
-            "args": repr((workspace.pk,)),
-            "schedule_type": Schedule.MINUTES,
-            "minutes": settings.SEAM_SYNC_INTERVAL_MINUTES,
-            "repeats": -1,
-        },
-    )
-    return schedule
-
-
-def workspace_sync_schedule_remove(*, workspace_id: int) -> None:
-    # Schedules are not foreign keys, so deleting a workspace leaves its schedule behind.
-    Schedule.objects.filter(name=workspace_sync_schedule_name(workspace_id)).delete()
-
-
-def device_sync_enqueue(*, workspace: Workspace) -> None:
-    """Queue a sync once the caller's transaction commits, so the worker never runs ahead of it."""
-    workspace_id = workspace.pk
-    transaction.on_commit(lambda: async_task(SYNC_TASK, workspace_id))
 
 
 # -- the sync --------------------------------------------------------------------------------------

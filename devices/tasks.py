@@ -2,14 +2,13 @@
 
 import logging
 
-from django_q.tasks import async_task
-
-from devices.services import device_sync, workspace_sync_schedule_remove
+from devices.models import SyncRun
+from devices.schedules import workspace_sync_schedule_remove
+from devices.services import device_sync
+from devices.signals import device_sync_succeeded
 from portal.models import Workspace
 
 logger = logging.getLogger(__name__)
-
-RECONCILE_TASK = "accesscodes.tasks.reconcile_workspace"
 
 
 def sync_workspace(workspace_id: int) -> dict | None:
@@ -17,13 +16,15 @@ def sync_workspace(workspace_id: int) -> dict | None:
     the record people read."""
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
-        logger.info("Workspace %s no longer exists: removing its sync schedule", workspace_id)
+        # Queued or scheduled before the workspace was deleted: nothing to sync, and nothing to retry.
+        logger.info(
+            "Workspace %s no longer exists: skipping its sync and removing its schedule", workspace_id
+        )
         workspace_sync_schedule_remove(workspace_id=workspace_id)
         return None
     sync_run = device_sync(workspace=workspace)
-    if sync_run.status == sync_run.Status.SUCCEEDED:
-        # Fresh devices: compare their access codes with Seam's now rather than at the next reconcile.
-        async_task(RECONCILE_TASK, workspace.pk)
+    if sync_run.status == SyncRun.Status.SUCCEEDED:
+        device_sync_succeeded.send(sender=SyncRun, workspace_id=workspace.pk, sync_run_id=sync_run.pk)
     return {
         "sync_run_id": sync_run.pk,
         "status": sync_run.status,

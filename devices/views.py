@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from devices.schedules import device_sync_enqueue
 from devices.selectors import (
     DEVICE_HEALTH_CHOICES,
     device_health_summary,
@@ -13,7 +14,6 @@ from devices.selectors import (
     sync_run_latest,
     sync_run_latest_succeeded,
 )
-from devices.services import device_sync_enqueue
 from portal.models import CODE_EDITOR_ROLES
 from portal.selectors import workspace_get_for_user, workspace_role
 

@@ -28,29 +28,17 @@ def workspace_create(
     workspace.save()
     if owner is not None:
         membership_set(workspace=workspace, user=owner, role=Role.OWNER)
-    _after_workspace_created(workspace)
-    transaction.on_commit(lambda: workspace_created.send(sender=Workspace, workspace=workspace))
+    workspace_created.send(sender=Workspace, workspace=workspace)
     return workspace
 
 
 @transaction.atomic
 def workspace_delete(*, workspace: Workspace) -> None:
-    """Delete the workspace and every row it owns; the apps above drop its schedules after commit."""
+    """Delete the workspace, every row it owns and, through `workspace_deleted`, what the apps above keep
+    for it (e.g. their schedules)."""
     workspace_id = workspace.pk
     workspace.delete()
-    transaction.on_commit(lambda: workspace_deleted.send(sender=Workspace, workspace_id=workspace_id))
-
-
-def _after_workspace_created(workspace: Workspace) -> None:
-    # The periodic Seam work of a workspace; imported here so the portal app does not import its children.
-    from accesscodes.schedules import access_code_schedules_ensure
-    from devices.services import workspace_sync_schedule_ensure
-
-    def ensure_schedules():
-        workspace_sync_schedule_ensure(workspace=workspace)
-        access_code_schedules_ensure(workspace=workspace)
-
-    transaction.on_commit(ensure_schedules)
+    workspace_deleted.send(sender=Workspace, workspace_id=workspace_id)
 
 
 def membership_set(*, workspace: Workspace, user, role: str) -> Membership:

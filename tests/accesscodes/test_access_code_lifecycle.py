@@ -381,9 +381,10 @@ def test_a_failed_status_read_does_not_fail_the_code(lab):
     assert lab.reload(access_code).last_sync_error == ""
 
 
-def test_a_successful_device_sync_queues_a_reconcile(lab):
+def test_a_successful_device_sync_queues_a_reconcile(lab, django_capture_on_commit_callbacks):
     OrmQ.objects.all().delete()
-    sync_workspace(lab.workspace.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the reconcile is queued once the sync commits
+        sync_workspace(lab.workspace.pk)
     queued = [entry.task["func"] for entry in OrmQ.objects.all()]
     assert queued == ["accesscodes.tasks.reconcile_workspace"]
     assert OrmQ.objects.get().task["args"] == (lab.workspace.pk,)

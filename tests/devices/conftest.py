@@ -7,7 +7,7 @@ import pytest
 from django_q.models import OrmQ
 
 from devices.models import ConnectedAccount
-from devices.services import SYNC_TASK
+from devices.schedules import SYNC_TASK
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django_q.models import OrmQ, Schedule, Task
 from django_q.tasks import async_task
 
 from devices.models import Device, SyncRun
-from devices.services import SYNC_TASK
+from devices.schedules import SYNC_TASK
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,10 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django_q.models import Schedule
 
+from accesscodes.schedules import reconcile_schedule_name
+from devices.schedules import workspace_sync_schedule_name
 from portal.models import Membership, Role, Workspace
 
 
@@ -38,6 +41,10 @@ def test_creates_workspace_and_prints_slug(make_user):
     assert workspace.seam_api_key == "seam_live_abc123xyz"
     assert workspace.seam_api_url == "http://127.0.0.1:8765"
     assert Membership.objects.get(workspace=workspace, user=owner).role == Role.OWNER
+    assert set(Schedule.objects.filter(args=repr((workspace.pk,))).values_list("name", flat=True)) == {
+        workspace_sync_schedule_name(workspace.pk),
+        reconcile_schedule_name(workspace.pk),
+    }
 
 
 @pytest.mark.django_db
@@ -67,9 +74,11 @@ def test_explicit_slug():
 )
 def test_bad_input_is_a_clear_error_and_writes_nothing(args, message):
     run_create_workspace("--name", "Taken", "--seam-api-key", "seam_k0", "--slug", "taken")
+    schedules_before = set(Schedule.objects.values_list("name", flat=True))
     with pytest.raises(CommandError, match=message):
         run_create_workspace(*args)
     assert Workspace.objects.count() == 1
+    assert set(Schedule.objects.values_list("name", flat=True)) == schedules_before
 
 
 @pytest.mark.django_db(transaction=True)

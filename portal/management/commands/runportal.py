@@ -8,7 +8,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.management.commands.demo_setup import DEMO_PASSWORD, DEMO_USERNAME
+from portal.management.commands.demo_setup import DEMO_PASSWORD, DEMO_USERNAME, DEMO_WORKSPACE_SLUG
+from portal.models import Workspace
+from portal.signals import demo_workspace_ready
 
 
 def wait_for_port(host: str, port: int, *, timeout: float) -> bool:
@@ -86,16 +88,13 @@ class Command(BaseCommand):
                     process.kill()
 
     def _first_sync(self):
-        """Devices show up at once instead of after the first scheduled sync."""
-        from devices.services import device_sync
-        from portal.management.commands.demo_setup import DEMO_WORKSPACE_SLUG
-        from portal.models import Workspace
-        from portal.signals import demo_workspace_ready
-
-        workspace = Workspace.objects.get(slug=DEMO_WORKSPACE_SLUG)
-        sync_run = device_sync(workspace=workspace)
-        self.stdout.write(
-            f"Synced {sync_run.devices_seen} demo devices from the Seam sandbox ({sync_run.status})."
-        )
+        """Devices show up at once instead of after the first scheduled sync. A failure is reported and the
+        portal starts anyway: the scheduled sync tries again."""
+        try:
+            call_command("sync_workspace", DEMO_WORKSPACE_SLUG, stdout=self.stdout)
+        except CommandError as error:
+            self.stderr.write(f"First sync of the demo workspace failed: {error}")
+            return
         # Apps above the portal add their demo data (properties, bookings) for these devices.
+        workspace = Workspace.objects.get(slug=DEMO_WORKSPACE_SLUG)
         demo_workspace_ready.send(sender=Workspace, workspace=workspace)
