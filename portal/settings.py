@@ -89,8 +89,15 @@ if os.environ.get("TEST_DATABASE_NAME"):
     # Lets several test runs share one PostgreSQL server without dropping each other's test database.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the Django-Q2 worker write to one file; wait for the lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The web server and the Django-Q2 worker write to one file. IMMEDIATE takes the write lock when a
+    # transaction begins, so a busy file makes it wait (busy_timeout) at BEGIN; a deferred transaction
+    # that read first fails at once with "database is locked" when it tries to write, whatever the
+    # timeout. WAL lets readers (pages, the broker's polling) run while one connection writes.
+    # synchronous=NORMAL is durable across application crashes with WAL, and fsyncs only at checkpoints.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA busy_timeout=20000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
