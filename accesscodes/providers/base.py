@@ -197,8 +197,9 @@ class Provider:
             return None
         return f"{self._code_noun('Access codes')} must be {low} to {high} digits (0-9 only); this one {problem}."
 
-    def allows_start_without_end(self, draft: CodeDraft) -> bool:
-        return False
+    def implied_ends_at(self, draft: CodeDraft) -> datetime | None:
+        """The end the lock gives a code created with a start only; None when the code needs an end."""
+        return None
 
     def brand_rules(self, check: Check, errors: Errors) -> None:
         """Rules on top of the generic ones."""
@@ -290,7 +291,7 @@ class Provider:
         starts, ends = draft.starts_at, draft.ends_at
         if starts is None and ends is not None:
             errors.add("starts_at", BOTH_TOGETHER)
-        elif starts is not None and ends is None and not self.allows_start_without_end(draft):
+        elif starts is not None and ends is None and self.implied_ends_at(draft) is None:
             errors.add("ends_at", BOTH_TOGETHER)
         if starts is not None and ends is not None and ends <= starts:
             errors.add("ends_at", ENDS_AFTER_STARTS)

@@ -82,8 +82,10 @@ class IgloohomeProvider(Provider):
             return "igloohome generates offline codes (algoPINs) itself: leave the code empty."
         return super().custom_code_refusal(device, draft)
 
-    def allows_start_without_end(self, draft: CodeDraft) -> bool:
-        return draft.is_offline_access_code and draft.is_one_time_use
+    def implied_ends_at(self, draft: CodeDraft) -> datetime | None:
+        if draft.is_offline_access_code and draft.is_one_time_use and draft.starts_at is not None:
+            return draft.starts_at + ONE_TIME_VALIDITY
+        return None
 
     def modification_block_reason(self, device: DeviceFacts, code: CodeDraft) -> str | None:
         if code.is_offline_access_code:
