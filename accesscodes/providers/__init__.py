@@ -1,6 +1,6 @@
 """Provider rules engine for access codes: pure Python, the single source of truth for what Seam accepts.
 
-Every path that creates or changes a code (admin, form, API, booking hooks) reaches this through the
+Every path that creates or changes a code (admin, browser form, services) reaches this through the
 model's clean(). Rules stack in three layers:
 
 1. generic rules (base.Provider) - every lock;
