@@ -62,6 +62,7 @@ class AccessCodeForm(forms.ModelForm):
     again with the device (`add_service_errors` puts its messages on the fields)."""
 
     max_time_rounding = MaxTimeRoundingField(
+        initial=AccessCode._meta.get_field("max_time_rounding").default,
         label="Time rounding Seam may apply",
         help_text="For offline codes only. igloohome codes longer than 28 days must start and end at the "
         "same time of day; “Up to 1 day” lets Seam round such a code to whole days.",
@@ -83,7 +84,6 @@ class AccessCodeForm(forms.ModelForm):
         ]
         field_classes = {"starts_at": DateTimeInRangeField, "ends_at": DateTimeInRangeField}
         labels = {
-            "name": "Name",
             "code": "PIN",
             "starts_at": "Starts",
             "ends_at": "Ends",
@@ -113,12 +113,6 @@ class AccessCodeForm(forms.ModelForm):
         # service saves it.
         super().__init__(*args, instance=None if instance is None else copy.copy(instance), **kwargs)
 
-    def clean_max_time_rounding(self):
-        chosen = self.cleaned_data["max_time_rounding"]
-        current = self.get_initial_for_field(self.fields["max_time_rounding"], "max_time_rounding")
-        # Seam may report "1h"/"1d": choosing the same meaning again is no change.
-        return current if canonical_rounding(current) == canonical_rounding(chosen) else chosen
-
     def add_service_errors(self, error: ValidationError) -> None:
         """Put the service's (the rules') messages on the fields they are about."""
         by_field = (
@@ -143,3 +137,9 @@ class AccessCodeEditForm(AccessCodeForm):
             "allow_external_modification",
             "prefer_native_scheduling",
         ]
+
+    def clean_max_time_rounding(self):
+        chosen = self.cleaned_data["max_time_rounding"]
+        current = self.get_initial_for_field(self.fields["max_time_rounding"], "max_time_rounding")
+        # Seam may report "1h"/"1d": choosing the same meaning again is no change.
+        return current if canonical_rounding(current) == canonical_rounding(chosen) else chosen

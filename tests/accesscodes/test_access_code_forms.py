@@ -130,6 +130,7 @@ def test_field_definitions_come_from_the_model():
 
 def test_each_rounding_meaning_is_offered_once_and_seams_aliases_still_validate():
     assert [value for value, _ in AccessCodeForm().fields["max_time_rounding"].choices] == ["1hour", "1day"]
+    assert 'value="1hour" selected' in str(AccessCodeForm()["max_time_rounding"])  # the model's default
 
     for alias in ("1h", "1d"):
         form = AccessCodeForm(posted(max_time_rounding=alias))
