@@ -144,7 +144,8 @@ class AccessCode(TenantModel):
         super().clean()
         if self.device_id and self.workspace_id and self.device.workspace_id != self.workspace_id:
             raise ValidationError({"device": "This device belongs to another workspace."})
-        judged = self.is_managed and not self.removed_at  # what Seam reports about its own codes stands
+        # Codes found on the lock and removed codes record what Seam reports: nobody entered them.
+        judged = self.is_managed and not self.removed_at
         previous = self.stored_draft() if judged else None
         if judged:
             errors = self.date_range_errors(previous=previous)
