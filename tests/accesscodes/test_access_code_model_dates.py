@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from accesscodes.models import DATE_OUT_OF_RANGE, AccessCode
@@ -111,3 +112,29 @@ def test_a_stored_time_is_not_judged_again_on_another_clock(workspace_a, make_de
 
     assert updated.name == "Guest, late check-out"
     assert updated.starts_at == dt.datetime(2000, 1, 1, tzinfo=KIRITIMATI)
+
+
+@pytest.mark.parametrize("typed_date", ["0001-01-01", "9999-12-31"])
+def test_admin_add_view_answers_far_dates_with_a_field_error(
+    alice_client, workspace_a, make_device, typed_date
+):
+    device = make_device(workspace_a)
+
+    with timezone.override("America/Los_Angeles"):
+        response = alice_client.post(
+            reverse("admin:accesscodes_accesscode_add"),
+            {
+                "device": device.pk,
+                "name": "Guest",
+                "code": "4821",
+                "starts_at_0": typed_date,
+                "starts_at_1": "23:59:00",
+                "ends_at_0": "2030-01-01",
+                "ends_at_1": "10:00:00",
+                "max_time_rounding": "1hour",
+            },
+        )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["starts_at"] == [DATE_OUT_OF_RANGE]
+    assert not AccessCode.objects.for_workspace(workspace_a).exists()
