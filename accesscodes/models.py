@@ -1,11 +1,26 @@
+from datetime import datetime, tzinfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from accesscodes.provider_facts import code_draft, device_facts, other_code
-from accesscodes.providers import CodeDraft, OtherCode, validate_access_code
+from accesscodes.providers import CodeDraft, OtherCode, implied_ends_at, validate_access_code
 from portal.tenancy import TenantManager, TenantModel, TenantQuerySet
+
+# Far enough for any real booking; far dates overflow the arithmetic on them (time zones, preloads).
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2100
+DATE_OUT_OF_RANGE = f"Choose a date in the years {EARLIEST_YEAR} to {LATEST_YEAR}."
+
+
+def is_within_date_range(value: datetime, zone: tzinfo) -> bool:
+    """Whether `value` falls in the accepted years on `zone`'s clock. Compared, never converted, so a far
+    date cannot overflow; a naive value is read on that clock."""
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=zone)
+    return datetime(EARLIEST_YEAR, 1, 1, tzinfo=zone) <= value < datetime(LATEST_YEAR + 1, 1, 1, tzinfo=zone)
 
 
 class AccessCodeQuerySet(TenantQuerySet):
@@ -124,18 +139,52 @@ class AccessCode(TenantModel):
         super().save(*args, **kwargs)
 
     def clean(self):
-        """Every provider rule, for every entry point (admin, browser form, API, booking hooks)."""
+        """The checks every entry point shares (admin, browser form, services): dates in range, the window
+        the lock's brand implies, then every provider rule."""
         super().clean()
         if self.device_id and self.workspace_id and self.device.workspace_id != self.workspace_id:
             raise ValidationError({"device": "This device belongs to another workspace."})
-        if not self.device_id or not self.is_managed or self.removed_at:
+        # Codes found on the lock and removed codes record what Seam reports: nobody entered them.
+        judged = self.is_managed and not self.removed_at
+        previous = self.stored_draft() if judged else None
+        if judged:
+            errors = self.date_range_errors(previous=previous)
+            if errors:
+                raise ValidationError(errors)  # before any rule does arithmetic on a far date
+        if not self.device_id:
+            # A draft without its lock (a ModelForm validates before the service adds the device): only
+            # the checks above apply; the service runs full_clean again with the device.
             return
-        errors = self.rule_errors(now=timezone.now())
-        if errors:
-            raise ValidationError(errors)
+        self.complete_window()
+        if judged:
+            errors = self.rule_errors(previous=previous, now=timezone.now())
+            if errors:
+                raise ValidationError(errors)
 
-    def rule_errors(self, *, now) -> dict[str, list[str]]:
-        previous = self.stored_draft()
+    def validate_constraints(self, exclude=None):
+        if not self.device_id:
+            # The window is complete only once the lock's brand had its say (complete_window).
+            exclude = {*(exclude or ()), "starts_at", "ends_at"}
+        super().validate_constraints(exclude=exclude)
+
+    def complete_window(self) -> None:
+        """Store the end the lock's brand gives a code sent with a start only (an igloohome one-time-use
+        code lasts 24 hours), so every page shows the real window."""
+        if self.starts_at is not None and self.ends_at is None:
+            self.ends_at = implied_ends_at(device=device_facts(self.device), draft=code_draft(self))
+
+    def date_range_errors(self, *, previous: CodeDraft | None) -> dict[str, list[str]]:
+        """New or changed times outside the years the portal accepts, read on the active zone's clock."""
+        zone = timezone.get_current_timezone()
+        errors = {}
+        for field in ("starts_at", "ends_at"):
+            value = getattr(self, field)
+            unchanged = previous is not None and getattr(previous, field) == value
+            if value is not None and not unchanged and not is_within_date_range(value, zone):
+                errors[field] = [DATE_OUT_OF_RANGE]
+        return errors
+
+    def rule_errors(self, *, previous: CodeDraft | None, now) -> dict[str, list[str]]:
         draft = code_draft(self)
         if previous == draft:
             return {}  # nothing a rule looks at changed (e.g. a status update from Seam)

@@ -1,6 +1,6 @@
 """Provider rules engine for access codes: pure Python, the single source of truth for what Seam accepts.
 
-Every path that creates or changes a code (admin, form, API, booking hooks) reaches this through the
+Every path that creates or changes a code (admin, browser form, services) reaches this through the
 model's clean(). Rules stack in three layers:
 
 1. generic rules (base.Provider) - every lock;
@@ -64,6 +64,12 @@ def validate_access_code(
     return provider_for(device.manufacturer).validate(check)
 
 
+def implied_ends_at(*, device: DeviceFacts, draft: CodeDraft) -> datetime | None:
+    """The end this lock gives a code with the draft's start when none is sent (igloohome one-time-use
+    codes: 24 hours); None when a time-bound code on it needs an explicit end."""
+    return provider_for(device.manufacturer).implied_ends_at(draft)
+
+
 def modification_block_reason(*, device: DeviceFacts, code: CodeDraft) -> str | None:
     """Why this existing code cannot be changed through Seam, and what to do instead."""
     return provider_for(device.manufacturer).modification_block_reason(device, code)
@@ -99,6 +105,7 @@ __all__ = [
     "deletion_block_reason",
     "describe_rules",
     "device_local_window",
+    "implied_ends_at",
     "modification_block_reason",
     "provider_for",
     "validate_access_code",

@@ -1,20 +1,22 @@
 """Data types and the generic rule set every lock gets; brand modules subclass `Provider`.
 
-Sources: the seeds in /work/shared/seeds (authoritative) and SEAM_NOTES §1-2.
+Sources: Seam's access-code guides ("Creating Access Codes", "Managing Offline Access Codes", the
+access codes overview, "Creating Ultraloq Access Codes") and its API reference.
 
 Generic rules (all brands, before brand rules):
-- starts_at and ends_at both or neither ("Both starts_at and ends_at must be provided together",
-  seed 004; seed 003: ongoing codes start right away). Seed 002 says an ongoing code may carry a
-  lone starts_at; seeds 003/004 and Kwikset's guide say otherwise, so both-or-neither wins, except
-  where a brand documents a lone start (igloohome one-time-use, seed 000).
-- ends_at after starts_at ("ends_at must be after starts_at", seed 004) and in the future (Seam
-  create docs: "Must be a time in the future and after starts_at").
+- starts_at and ends_at both or neither ("Both starts_at and ends_at must be provided together", Seam's
+  own error; ongoing codes start right away). One guide lets an ongoing code carry a lone starts_at;
+  the overview, the Ultraloq guide and Kwikset's guide say otherwise, so both-or-neither wins, except
+  where a brand gives a code sent with a start only its own end (`Provider.implied_ends_at`: igloohome
+  one-time-use codes last 24 hours).
+- ends_at after starts_at ("ends_at must be after starts_at") and in the future (Seam create docs:
+  "Must be a time in the future and after starts_at").
 - code: digits only, 4-12 (Seam API format); a brand may narrow the range (Ultraloq 4-8 ...).
-- online codes need can_program_online_access_codes, offline ones can_program_offline_access_codes
-  (seed 000), and offline codes are time-bound (seeds 000/003 only describe time-bound offline codes).
-- one-time-use: offline, with starts_at, on a brand that supports it (igloohome, Lockly: seed 003).
+- online codes need can_program_online_access_codes, offline ones can_program_offline_access_codes,
+  and offline codes are time-bound (Seam's guides only describe time-bound offline codes).
+- one-time-use: offline, with starts_at, on a brand that supports it (igloohome, Lockly).
 - max_time_rounding in 1hour|1h|1day|1d; brands that round (igloohome daily codes) compare the
-  rounding they need against it (seed 000: Seam errors if the rounding exceeds it).
+  rounding they need against it (Seam errors if the rounding needed exceeds it).
 - use_backup_access_code_pool: not for offline codes, only time-bound codes (backup codes can only be
   pulled for time_bound codes), not on Lockly/Salto or devices reporting
   supports_backup_access_code_pool false (Seam "Backup access codes" guide).
@@ -23,10 +25,10 @@ Generic rules (all brands, before brand rules):
   legitimate and common for booking flows, and the lock only ever holds codes in their occupancy.
 - max_active_codes_supported: the peak number of other codes occupying the lock at once during this
   code's occupancy, plus this one (plain count when all overlap).
-- updates (previous given): offline codes cannot change at all (seed 003); a code cannot switch
+- updates (previous given): offline codes cannot change at all; a code cannot switch
   between online/offline or one-time/not; an unchanged draft is not re-judged (nothing goes to Seam).
 - names: device-reported name_length/name_must_be_unique (plus brand bounds). Seam would silently
-  truncate or decorate a name (seed 003 "Access Code Names"); the portal refuses instead, so what
+  truncate or decorate a name (overview, "Access Code Names"); the portal refuses instead, so what
   staff type is what the lock shows. An empty name is left to Seam.
 """
 
@@ -197,8 +199,9 @@ class Provider:
             return None
         return f"{self._code_noun('Access codes')} must be {low} to {high} digits (0-9 only); this one {problem}."
 
-    def allows_start_without_end(self, draft: CodeDraft) -> bool:
-        return False
+    def implied_ends_at(self, draft: CodeDraft) -> datetime | None:
+        """The end the lock gives a code created with a start only; None when the code needs an end."""
+        return None
 
     def brand_rules(self, check: Check, errors: Errors) -> None:
         """Rules on top of the generic ones."""
@@ -208,7 +211,7 @@ class Provider:
 
     def modification_block_reason(self, device: DeviceFacts, code: CodeDraft) -> str | None:
         if code.is_offline_access_code:
-            # Seed 003: "You cannot modify a created offline access code."
+            # Seam: "You cannot modify a created offline access code."
             return (
                 "Offline access codes cannot be changed once created. Create a new code with the new "
                 "details and share that one instead; this one stays valid until it ends."
@@ -217,7 +220,7 @@ class Provider:
 
     def deletion_block_reason(self, device: DeviceFacts, code: CodeDraft) -> str | None:
         if code.is_offline_access_code:
-            # Seed 003: offline codes cannot be revoked before they expire.
+            # Seam: offline codes cannot be revoked before they expire.
             return (
                 "Offline access codes cannot be revoked before they expire. Let it expire, or "
                 "invalidate it at the lock: factory-reset the lock or re-pair your phone with it."
@@ -290,7 +293,7 @@ class Provider:
         starts, ends = draft.starts_at, draft.ends_at
         if starts is None and ends is not None:
             errors.add("starts_at", BOTH_TOGETHER)
-        elif starts is not None and ends is None and not self.allows_start_without_end(draft):
+        elif starts is not None and ends is None and self.implied_ends_at(draft) is None:
             errors.add("ends_at", BOTH_TOGETHER)
         if starts is not None and ends is not None and ends <= starts:
             errors.add("ends_at", ENDS_AFTER_STARTS)

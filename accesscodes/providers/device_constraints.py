@@ -1,6 +1,6 @@
 """Rules a device reports about itself, which apply whatever the brand.
 
-Seam puts them in `device.properties` (SEAM_NOTES §2; Seam docs "Understanding Code Constraints",
+Seam puts them in `device.properties` (Seam docs "Understanding Code Constraints",
 https://docs.seam.co/latest/capability-guides/smart-locks/access-codes/creating-access-codes/understanding-code-constraints,
 and the `code_constraints` enum in seamapi/types):
 

@@ -1,9 +1,9 @@
 """dormakaba Oracode: offline codes that must fit one of the lock's predefined time slots.
 
 Sources:
-- seed 000: dormakaba Oracode hourly- or daily-bound offline codes last 1 to 31 days, and must follow
-  the lock's time slots ("user levels").
-- SEAM_NOTES §2 and Seam's guides "Creating dormakaba Oracode Offline Access Codes" and "Programming
+- Seam "Managing Offline Access Codes": dormakaba Oracode hourly- or daily-bound offline codes last 1
+  to 31 days, and must follow the lock's time slots ("user levels").
+- Seam's guides "Creating dormakaba Oracode Offline Access Codes" and "Programming
   Offline Access Codes on Dormakaba Oracode Locks"
   (https://docs.seam.co/latest/device-and-system-integration-guides/dormakaba-oracode-locks/):
   slots live in `properties.dormakaba_oracode_metadata.predefined_time_slots[]`; Seam rounds a
@@ -16,7 +16,7 @@ Sources:
   IANA name, else the offset, else the lock's `iana_timezone`, else the device timezone, else UTC.
 
 Readings made here:
-- The seed's "1 to 31 days" minimum is read as one slot cycle: a one-night stay on a 4 PM -> 10 AM
+- The guide's "1 to 31 days" minimum is read as one slot cycle: a one-night stay on a 4 PM -> 10 AM
   slot (18 h) is the example Seam's guide gives, so a window shorter than 24 h is accepted when it
   fits a slot. The 31-day maximum is checked on the window after rounding to the slot, in elapsed
   time (31 x 24 h).

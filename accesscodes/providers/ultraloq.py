@@ -1,6 +1,6 @@
 """Ultraloq: 4-8 digit numeric PINs; time-bound codes need the lock's time zone.
 
-Source: seed 004 "Creating Ultraloq Access Codes" (authoritative), and Seam's "Understanding Code
+Source: Seam "Creating Ultraloq Access Codes", and Seam's "Understanding Code
 Constraints" (Timezone Configuration, Ultraloq):
 - codes are numeric, 4-8 digits; error text "Access code must be 4-8 digit numeric PIN for Ultraloq
   devices" - used verbatim as the start of our message;

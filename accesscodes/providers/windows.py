@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
-# Seam preloads a natively scheduled code 72 h before starts_at (seed 002), so a future code may sit
-# on the lock that long before its window opens. Two codes collide if these occupancy windows overlap.
+# Seam preloads a natively scheduled code 72 h before starts_at ("Creating Access Codes"), so a future
+# code may sit on the lock that long before its window opens. Two codes collide if these occupancy
+# windows overlap.
 NATIVE_PRELOAD = timedelta(hours=72)
 
 FAR_PAST = datetime.min.replace(tzinfo=UTC)

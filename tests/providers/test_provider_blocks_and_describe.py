@@ -71,7 +71,7 @@ def test_update_of_offline_code_returns_the_block_reason(manufacturer):
     assert errors == {"__all__": [modification_block_reason(device=device(manufacturer), code=OFFLINE)]}
 
 
-def test_describe_igloohome_mentions_every_seed_limit():
+def test_describe_igloohome_mentions_every_limit():
     text = " ".join(describe_rules(device("igloohome")))
     for fragment in [
         "1 to 672 hours (28 days)",

@@ -10,6 +10,7 @@ from accesscodes.providers import (
     CodeDraft,
     DeviceFacts,
     OtherCode,
+    implied_ends_at,
     provider_for,
     validate_access_code,
 )
@@ -57,6 +58,12 @@ def validate(draft, dev=None, others=(), previous=None, now=NOW):
 )
 def test_window_both_or_neither_and_order(starts_at, ends_at, expected):
     assert validate(CodeDraft(starts_at=starts_at, ends_at=ends_at)) == expected
+
+
+@pytest.mark.parametrize("manufacturer", ["august", "lockly", "kwikset", "dormakaba_oracode"])
+def test_only_igloohome_implies_an_end(manufacturer):
+    one_time = CodeDraft(starts_at=at(days=1), is_offline_access_code=True, is_one_time_use=True)
+    assert implied_ends_at(device=device(manufacturer, offline=True), draft=one_time) is None
 
 
 def test_ends_at_must_be_in_the_future_on_create():
@@ -244,7 +251,7 @@ def test_pin_unique_among_overlapping_codes(others, clash):
 
 def test_ongoing_draft_clashes_with_any_future_code():
     errors = validate(CodeDraft(code="2468"), others=[other("2468", at(days=300), at(days=301))])
-    assert "code" in errors
+    assert errors["code"][0].startswith("Another code on this lock uses the same PIN")
 
 
 # ----- max_active_codes_supported -----------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""igloohome offline codes: every constraint of seeds 000/001 at and around its boundary."""
+"""igloohome offline codes: every constraint of Seam's igloohome offline-code guides at and around its
+boundary."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from accesscodes.providers import CodeDraft, DeviceFacts, OtherCode, validate_access_code
+from accesscodes.providers import CodeDraft, DeviceFacts, OtherCode, implied_ends_at, validate_access_code
 from accesscodes.providers.igloohome import offline_kind
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -223,6 +224,26 @@ def test_one_time_use_needs_start_and_lasts_24h(draft, field, fragment):
         assert errors == {}
     else:
         assert any(fragment in m for m in errors[field])
+
+
+@pytest.mark.parametrize(
+    ("draft", "implied"),
+    [
+        pytest.param(offline(one_time=True), START + 24 * H, id="one-time"),
+        pytest.param(offline(24 * H, one_time=True), START + 24 * H, id="one-time-with-its-end"),
+        pytest.param(offline(one_time=True, starts_at=None), None, id="one-time-without-start"),
+        pytest.param(offline(), None, id="time-bound-offline"),
+        pytest.param(CodeDraft(starts_at=START, is_one_time_use=True), None, id="online"),
+    ],
+)
+def test_only_one_time_use_offline_codes_imply_their_end(draft, implied):
+    assert implied_ends_at(device=device(), draft=draft) == implied
+
+
+def test_the_implied_window_passes_every_rule():
+    draft = offline(one_time=True)
+    completed = offline(implied_ends_at(device=device(), draft=draft) - START, one_time=True)
+    assert validate(completed) == {}
 
 
 # ----- codes --------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Ultraloq: seed 004's code examples, error cases and time zone worked example."""
+"""Ultraloq: the code examples, error cases and time zone worked example of Seam's Ultraloq guide."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,7 +33,7 @@ def window(**extra):
 
 
 @pytest.mark.parametrize("code", ["1234", "56789", "123456", "1234567", "12345678"])
-def test_seed_valid_codes(code):
+def test_guide_valid_codes(code):
     assert validate(CodeDraft(code=code)) == {}
 
 
@@ -46,7 +46,7 @@ def test_seed_valid_codes(code):
         pytest.param("12-34", "contains characters other than the digits 0-9", id="special-characters"),
     ],
 )
-def test_seed_invalid_codes(code, problem):
+def test_guide_invalid_codes(code, problem):
     assert validate(CodeDraft(code=code)) == {"code": [f"{BAD_FORMAT}; this one {problem}."]}
 
 
@@ -107,7 +107,7 @@ def test_permanent_code_needs_no_zone():
         ),
     ],
 )
-def test_seed_error_cases(draft, expected):
+def test_guide_error_cases(draft, expected):
     assert validate(draft) == expected
 
 
@@ -146,4 +146,4 @@ def test_describe_mentions_length_and_zone():
     text = " ".join(describe_rules(device()))
     assert "4 to 8 digits" in text
     assert "America/New_York" in text
-    assert "time zone" in " ".join(describe_rules(device(timezone=None)))
+    assert "only permanent codes can be created" in " ".join(describe_rules(device(timezone=None)))
