@@ -4,7 +4,7 @@ the requests it forwards fail the ways Seam fails.
     with FaultProxy(upstream_url, seed=7, rate=0.23) as proxy:
         ...  # point the portal's workspace at proxy.url
 
-Faults (only on routes matched by `routes`):
+Faults (only on routes that start with `routes`):
 - `unavailable`: 503 before forwarding; the server never sees the request.
 - `rate_limited`: 429 with Retry-After before forwarding; only on writes, like Seam's per-device limits.
 - `lost_502`: forwarded and processed, then the client gets a 502 instead of the answer.
