@@ -86,9 +86,9 @@ def _read_first_line(stream, timeout: float) -> str | None:
         return None
 
 
-@pytest.fixture(scope="session")
-def fake_seam_process():
-    """Run launch_fake.mjs for the whole session and yield the JSON line it prints."""
+@contextlib.contextmanager
+def running_fake(extra_devices: int) -> Iterator[dict]:
+    """Run launch_fake.mjs until the block ends and yield the JSON line it prints."""
     if not FAKE_PACKAGE.is_dir():
         pytest.fail(
             f"Seam's fake is not installed in {HERE / 'node_modules'}. Install it with:\n"
@@ -102,7 +102,7 @@ def fake_seam_process():
 
     with tempfile.TemporaryFile(mode="w+") as stderr:
         process = subprocess.Popen(
-            [node, str(LAUNCHER), "--extra-devices", str(EXTRA_DEVICES)],
+            [node, str(LAUNCHER), "--extra-devices", str(extra_devices)],
             cwd=HERE,
             stdin=subprocess.PIPE,  # closing it tells the launcher to exit
             stdout=subprocess.PIPE,
@@ -118,6 +118,20 @@ def fake_seam_process():
             yield json.loads(line)
         finally:
             _stop(process)
+
+
+@pytest.fixture(scope="session")
+def fake_seam_process():
+    with running_fake(EXTRA_DEVICES) as info:
+        yield info
+
+
+@pytest.fixture
+def private_fake_seam():
+    """A fake of its own with 20 extra locks, for a test that must see only its own codes: the fake's
+    `access_codes/list` ignores `device_id` and answers with every code it holds."""
+    with running_fake(20) as info:
+        yield info
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -10,7 +10,7 @@ Standalone on purpose: nothing here imports Django, so it runs in any process (s
 management command for running it in the foreground).
 """
 
-from portal.seam.sandbox.errors import SeamApiError
+from portal.seam.sandbox.api_errors import SeamApiError
 from portal.seam.sandbox.server import SandboxServer
 
 __all__ = ["SandboxServer", "SeamApiError"]

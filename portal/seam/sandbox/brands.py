@@ -1,7 +1,7 @@
 """What each lock brand can do, as the sandbox models it.
 
-Code lengths and constraints follow the device objects in Seam's docs and the project's seed notes.
-`native_scheduling` follows the supported-providers table in seed 003: brands that can hold a future
+Code lengths and constraints follow the device objects in Seam's API reference. `native_scheduling`
+follows Seam's supported-providers table for access-code scheduling: brands that can hold a future
 schedule get codes preloaded 72 h ahead, the rest are programmed just in time.
 """
 
@@ -106,7 +106,7 @@ BRANDS: dict[str, Brand] = {
             account_type="ultraloq",
             supported_code_lengths=(4, 5, 6, 7, 8),
             max_active_codes_supported=100,
-            # Seed 004: Ultraloq activates and deactivates codes itself in device local time.
+            # Ultraloq activates and deactivates codes itself in device local time.
             native_scheduling=True,
         ),
         Brand(

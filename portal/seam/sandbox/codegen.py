@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _SEQUENCE_UP = "0123456789"
 _SEQUENCE_DOWN = "9876543210"
@@ -17,15 +17,26 @@ def _has_triple_run(code: str) -> bool:
     return any(_is_sequence(code[i : i + 3]) for i in range(len(code) - 2))
 
 
+# Constraints naming digits the lock's keypad lacks: "cannot_contain_089" means no 0, no 8 and no 9
+# anywhere in the code (the lock takes only 1 to 7), not the substring "089".
+FORBIDDEN_DIGITS = {
+    "no_zeros": frozenset("0"),
+    "cannot_contain_089": frozenset("089"),
+    "cannot_contain_0789": frozenset("0789"),
+}
+
+
+def _avoids(digits: frozenset[str]) -> Callable[[str], bool]:
+    return lambda code: digits.isdisjoint(code)
+
+
 CHECKS = {
-    "no_zeros": lambda code: "0" not in code,
+    **{name: _avoids(digits) for name, digits in FORBIDDEN_DIGITS.items()},
     "cannot_start_with_12": lambda code: not code.startswith("12"),
     "no_triple_consecutive_ints": lambda code: not _has_triple_run(code),
     "no_ascending_or_descending_sequence": lambda code: not _is_sequence(code),
     "at_least_three_unique_digits": lambda code: len(set(code)) >= 3,
     "no_all_same_digits": lambda code: len(set(code)) > 1,
-    "cannot_contain_089": lambda code: "089" not in code,
-    "cannot_contain_0789": lambda code: "0789" not in code,
 }
 
 
@@ -48,8 +59,11 @@ def generate_code(
     """A random PIN of `length` digits that satisfies the constraints and is not already on the lock."""
     rng = rng or random.SystemRandom()
     constraints = list(constraints)
+    forbidden = set().union(*(FORBIDDEN_DIGITS.get(item.get("constraint_type"), ()) for item in constraints))
+    # Drawing only from the digits the lock takes keeps generation quick on a 1-to-6 keypad.
+    digits = [digit for digit in "0123456789" if digit not in forbidden]
     for _ in range(10_000):
-        code = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix)))
+        code = prefix + "".join(rng.choice(digits) for _ in range(length - len(prefix)))
         # Trivial PINs are what people guess first; Seam never hands them out either.
         if len(set(code)) < 2 or _is_sequence(code):
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from portal.seam.sandbox.errors import invalid_input
+from portal.seam.sandbox.api_errors import invalid_input
 
 
 @dataclass

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from portal.seam.sandbox.api_errors import invalid_input, not_found, unauthorized
 from portal.seam.sandbox.brands import BRANDS
 from portal.seam.sandbox.core import Sandbox
-from portal.seam.sandbox.errors import invalid_input, not_found, unauthorized
-from portal.seam.sandbox.models import Workspace
 from portal.seam.sandbox.params import Params, iso, new_id
+from portal.seam.sandbox.records import Workspace
 
 Operation = Callable[[Sandbox, Params], dict[str, Any]]
 OPERATIONS: dict[str, Operation] = {}

@@ -12,16 +12,16 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from portal.seam.sandbox import lifecycle
+from portal.seam.sandbox import code_lifecycle
+from portal.seam.sandbox.api_errors import invalid_input, not_found
 from portal.seam.sandbox.brands import BRANDS
 from portal.seam.sandbox.clock import SandboxClock
 from portal.seam.sandbox.config import SandboxConfig
 from portal.seam.sandbox.demo import DEMO_DEVICES, brand_named, build_device, connected_account
-from portal.seam.sandbox.errors import invalid_input, not_found
 from portal.seam.sandbox.faults import FaultInjector
-from portal.seam.sandbox.models import AccessCode, Workspace
 from portal.seam.sandbox.params import iso, new_id
 from portal.seam.sandbox.ratelimit import DeviceRateLimiter
+from portal.seam.sandbox.records import AccessCode, Workspace
 from portal.seam.sandbox.webhooks import WebhookDispatcher, wants
 
 AUTO_PROVISION_PREFIX = "seam_sandbox_"
@@ -219,7 +219,7 @@ class Sandbox:
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
-    def _context(self, workspace: Workspace, code: AccessCode, now: datetime) -> lifecycle.Context:
+    def _context(self, workspace: Workspace, code: AccessCode, now: datetime) -> code_lifecycle.Context:
         device_id = code.device_id
 
         def device_available() -> bool:
@@ -246,14 +246,14 @@ class Sandbox:
                 else:
                     attempt.update(
                         status="error",
-                        error={"type": "failed_to_set_on_device", "message": lifecycle.FAILED_MESSAGE},
+                        error={"type": "failed_to_set_on_device", "message": code_lifecycle.FAILED_MESSAGE},
                     )
 
         def on_removed(item: AccessCode) -> None:
             workspace.remove_code(item.access_code_id)
             self._due.pop(item.access_code_id, None)
 
-        return lifecycle.Context(
+        return code_lifecycle.Context(
             now=now,
             set_delay=timedelta(seconds=self.config.set_delay_seconds),
             remove_delay=timedelta(seconds=self.config.remove_delay_seconds),
@@ -268,7 +268,7 @@ class Sandbox:
         """Run a code's due transitions now and (re)schedule its next one."""
         now = self.clock.now()
         context = self._context(workspace, code, now)
-        alive, changed = lifecycle.advance(code, context)
+        alive, changed = code_lifecycle.advance(code, context)
         if changed:
             self.mark_dirty()
         if alive and code.waiting:
@@ -276,7 +276,7 @@ class Sandbox:
         else:
             self._waiting.pop(code.access_code_id, None)
         if alive:
-            due = lifecycle.next_due(code, context)
+            due = code_lifecycle.next_due(code, context)
             if due is None:
                 self._due.pop(code.access_code_id, None)
             elif self._due.get(code.access_code_id) != due:

@@ -6,8 +6,8 @@ import random
 from datetime import datetime
 from typing import Any
 
+from portal.seam.sandbox.api_errors import invalid_input
 from portal.seam.sandbox.brands import BRANDS, Brand
-from portal.seam.sandbox.errors import invalid_input
 from portal.seam.sandbox.params import iso, new_id
 
 # dormakaba "user levels": the only windows an Oracode PIN can encode. Times carry the site's offset.

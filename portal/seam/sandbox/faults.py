@@ -12,7 +12,7 @@ import random
 import threading
 from dataclasses import asdict, dataclass, field
 
-from portal.seam.sandbox.errors import FAULT_TYPES, SeamApiError, invalid_input
+from portal.seam.sandbox.api_errors import FAULT_TYPES, SeamApiError, invalid_input
 from portal.seam.sandbox.params import new_id
 
 PHASES = ("before", "after")

@@ -1,4 +1,4 @@
-"""Manufacturer rules for offline (algorithmic) PINs, from seeds 000/001 and SEAM_NOTES §2.
+"""Manufacturer rules for offline (algorithmic) PINs, as Seam documents them for each brand.
 
 Each function checks a request against one brand's rules and returns the window Seam would store
 (after its rounding), warnings to attach, and a PIN prefix where the brand encodes one.
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from portal.seam.sandbox.errors import invalid_input
-from portal.seam.sandbox.models import AccessCode
+from portal.seam.sandbox.api_errors import invalid_input
+from portal.seam.sandbox.records import AccessCode
 from portal.seam.sandbox.timeutil import (
     DAY,
     HOUR,

@@ -13,7 +13,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from portal.seam.sandbox.errors import invalid_input
+from portal.seam.sandbox.api_errors import invalid_input
 from portal.seam.sandbox.params import Params
 
 _NOT_PART_OF_QUERY = {"page_cursor", "limit"}

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from portal.seam.sandbox.errors import invalid_input
+from portal.seam.sandbox.api_errors import invalid_input
 
 
 def new_id() -> str:

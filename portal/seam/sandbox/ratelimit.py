@@ -6,7 +6,7 @@ import math
 from collections import deque
 from datetime import datetime, timedelta
 
-from portal.seam.sandbox.errors import rate_limited
+from portal.seam.sandbox.api_errors import rate_limited
 
 LIMITS_PER_MINUTE = {"create": 10, "update": 10, "delete": 20}
 WINDOW = timedelta(minutes=1)

@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from portal.seam.sandbox.api_errors import SeamApiError, invalid_input, unauthorized
 from portal.seam.sandbox.control import OPERATIONS
 from portal.seam.sandbox.core import Sandbox
-from portal.seam.sandbox.errors import SeamApiError, invalid_input, unauthorized
 from portal.seam.sandbox.params import Params, new_id
 from portal.seam.sandbox.routes import ROUTES, Call
 

@@ -1,4 +1,4 @@
-"""Small datetime helpers shared by the provider rules."""
+"""Small datetime helpers shared by the offline-code rules."""
 
 from __future__ import annotations
 

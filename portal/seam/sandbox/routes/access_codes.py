@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from portal.seam.sandbox import lifecycle, rules
+from portal.seam.sandbox import code_lifecycle, referee
+from portal.seam.sandbox.api_errors import SeamApiError, invalid_input, not_found
 from portal.seam.sandbox.brands import BRANDS
 from portal.seam.sandbox.codegen import generate_code
-from portal.seam.sandbox.errors import SeamApiError, invalid_input, not_found
-from portal.seam.sandbox.models import AccessCode
 from portal.seam.sandbox.pagination import paginate
 from portal.seam.sandbox.params import new_id
+from portal.seam.sandbox.records import AccessCode
 from portal.seam.sandbox.routes.registry import Call, route
 
 
@@ -17,12 +17,12 @@ def _rate_limit(call: Call, device_id: str, action: str) -> None:
         call.sandbox.rate_limiter.check(device_id, action, call.now)
 
 
-def _request(call: Call) -> rules.CodeRequest:
+def _request(call: Call) -> referee.CodeRequest:
     params = call.params
     allow = params.flag("allow_external_modification", None)
     if allow is None:
         allow = params.flag("is_external_modification_allowed", False)
-    return rules.CodeRequest(
+    return referee.CodeRequest(
         name=params.text("name"),
         code=params.text("code"),
         starts_at=params.timestamp("starts_at"),
@@ -38,13 +38,13 @@ def _request(call: Call) -> rules.CodeRequest:
     )
 
 
-def _shared_code(call: Call, request: rules.CodeRequest, device: dict, on_device: list) -> str | None:
+def _shared_code(call: Call, request: referee.CodeRequest, device: dict, on_device: list) -> str | None:
     """A code created with a common_code_key reuses the PIN of its siblings when this lock accepts it."""
     for other in call.workspace.access_codes.values():
         if other.common_code_key == request.common_code_key and other.code:
             try:
-                rules.check_code(other.code, device)
-                rules.check_duplicate(other.code, request.starts_at, request.ends_at, on_device)
+                referee.check_code(other.code, device)
+                referee.check_duplicate(other.code, request.starts_at, request.ends_at, on_device)
             except SeamApiError:
                 return None
             return other.code
@@ -60,7 +60,7 @@ def access_codes_create(call: Call) -> dict:
     on_device = sandbox.codes_on_device(workspace, device["device_id"])
     if request.common_code_key and request.code is None and not request.is_offline:
         request.code = _shared_code(call, request, device, on_device)
-    plan = rules.plan_create(device, request, on_device, now)
+    plan = referee.plan_create(device, request, on_device, now)
     code = AccessCode(
         access_code_id=new_id(),
         device_id=device["device_id"],
@@ -90,7 +90,7 @@ def access_codes_create(call: Call) -> dict:
             attempt_id, "CREATE_ACCESS_CODE", "success", result={"access_code": code.to_wire()}
         )
     else:
-        code.program_at = rules.program_at(code, now)
+        code.program_at = referee.program_at(code, now)
         attempt = workspace.add_action_attempt(attempt_id, "CREATE_ACCESS_CODE", "pending")
     workspace.add_code(code)
     sandbox.emit(workspace, "access_code.created", now, code=code)
@@ -155,7 +155,7 @@ def access_codes_update(call: Call) -> dict:
     else:
         starts_at = params.timestamp("starts_at") or starts_at
         ends_at = params.timestamp("ends_at") or ends_at
-    rules.check_update(
+    referee.check_update(
         device,
         code,
         code=new_pin,
@@ -166,7 +166,7 @@ def access_codes_update(call: Call) -> dict:
     )
     if params.has("name"):
         code.name = params.text("name")
-        code.appearance_name = rules.appearance_name(code.name, device)
+        code.appearance_name = referee.appearance_name(code.name, device)
     allow = params.flag("allow_external_modification", None)
     if allow is None:
         allow = params.flag("is_external_modification_allowed", None)
@@ -188,7 +188,7 @@ def access_codes_update(call: Call) -> dict:
         code.type = "time_bound" if starts_at else "ongoing"
         code.native_scheduling = native
         mutation = "updating_code" if changed_pin else "updating_time_frame"
-        lifecycle.reprogram(code, now, rules.program_at(code, now), mutation)
+        code_lifecycle.reprogram(code, now, referee.program_at(code, now), mutation)
     sandbox.emit(workspace, "access_code.changed", now, code=code)
     sandbox.touch(workspace, code)
     return _success(call, "UPDATE_ACCESS_CODE", {"access_code": code.to_wire()})
@@ -205,7 +205,7 @@ def access_codes_delete(call: Call) -> dict:
         )
     _rate_limit(call, code.device_id, "delete")
     if code.status != "removing":
-        lifecycle.start_removal(code, now)
+        code_lifecycle.start_removal(code, now)
         code.deleted_event_sent = True
         sandbox.emit(workspace, "access_code.deleted", now, code=code)
         sandbox.touch(workspace, code)
@@ -224,7 +224,7 @@ def access_codes_pull_backup(call: Call) -> dict:
     if backup is None:
         device = sandbox.device(workspace, code.device_id)
         lengths = device["properties"].get("supported_code_lengths") or [4]
-        taken = rules.pins(sandbox.codes_on_device(workspace, code.device_id))
+        taken = referee.pins(sandbox.codes_on_device(workspace, code.device_id))
         constraints = device["properties"].get("code_constraints") or []
         backup = AccessCode(
             access_code_id=new_id(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.seam.sandbox.errors import not_found
+from portal.seam.sandbox.api_errors import not_found
 from portal.seam.sandbox.pagination import paginate
 from portal.seam.sandbox.routes.registry import Call, route
 

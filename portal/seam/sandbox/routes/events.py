@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.seam.sandbox.errors import invalid_input, not_found
+from portal.seam.sandbox.api_errors import invalid_input, not_found
 from portal.seam.sandbox.params import iso, parse_time
 from portal.seam.sandbox.routes.registry import Call, route
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from portal.seam.sandbox.models import Workspace
 from portal.seam.sandbox.params import Params
+from portal.seam.sandbox.records import Workspace
 
 if TYPE_CHECKING:
     from portal.seam.sandbox.core import Sandbox

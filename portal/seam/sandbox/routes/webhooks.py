@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from portal.seam.sandbox.errors import invalid_input, not_found
+from portal.seam.sandbox.api_errors import invalid_input, not_found
 from portal.seam.sandbox.params import iso, new_id
 from portal.seam.sandbox.routes.registry import Call, route
 from portal.seam.sandbox.webhooks import new_secret

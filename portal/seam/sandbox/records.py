@@ -36,7 +36,7 @@ class AccessCode:
     pending_mutations: list[dict] = field(default_factory=list)
     # Provider-specific fields served as they are (e.g. the dormakaba user level).
     extra: dict[str, Any] = field(default_factory=dict)
-    # Lifecycle bookkeeping (see lifecycle.py).
+    # Lifecycle bookkeeping (see code_lifecycle.py).
     program_at: datetime | None = None
     programming_since: datetime | None = None
     on_device: bool = False

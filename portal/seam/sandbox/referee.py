@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from portal.seam.sandbox import offline_rules
+from portal.seam.sandbox.api_errors import SeamApiError, invalid_input
 from portal.seam.sandbox.brands import BRANDS, Brand
 from portal.seam.sandbox.codegen import constraint_violations, generate_code
-from portal.seam.sandbox.errors import SeamApiError, invalid_input
-from portal.seam.sandbox.models import AccessCode
 from portal.seam.sandbox.params import iso
+from portal.seam.sandbox.records import AccessCode
 
 API_CODE_FORMAT = re.compile(r"^\d{4,12}$")
 ROUNDINGS = {"1hour": "hour", "1h": "hour", "1day": "day", "1d": "day"}
@@ -257,7 +257,7 @@ def check_update(
 
 
 def program_at(code: AccessCode, not_before: datetime) -> datetime:
-    """When Seam starts putting a code on the lock (seed 003: 72 h ahead natively, 60 min just in time)."""
+    """When Seam starts putting a code on the lock (72 h ahead natively, 60 min just in time)."""
     if code.starts_at is None:
         return not_before
     lead = NATIVE_PRELOAD if code.native_scheduling else JUST_IN_TIME_LEAD

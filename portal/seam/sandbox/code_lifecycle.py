@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from portal.seam.sandbox.models import AccessCode
 from portal.seam.sandbox.params import iso
+from portal.seam.sandbox.records import AccessCode
 
 DELAY_MESSAGE = "Seam is having trouble setting this code on the device; it will keep trying."
 FAILED_MESSAGE = "Seam failed to set this code on the device."
