@@ -83,6 +83,11 @@ class AccessCode(TenantModel):
     create_attempted_at = models.DateTimeField(null=True, blank=True)
     # What the last create call sent, to recognise the code in Seam if that call's answer was lost.
     create_request = models.JSONField(default=dict, blank=True)
+    # Set before a create is sent and cleared once Seam answers it: while set, Seam may still process that
+    # request late, so the portal looks for its code for a grace period before sending another create.
+    create_unanswered_at = models.DateTimeField(null=True, blank=True)
+    # When a person (or the portal) last asked for Seam work on this code, to tell how late it got there.
+    sync_requested_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     sync_lease_until = models.DateTimeField(null=True, blank=True)
     # Bumped by every change a person makes; a worker that finds it moved during a Seam call writes back
@@ -128,7 +133,9 @@ class AccessCode(TenantModel):
         super().clean()
         if self.device_id and self.workspace_id and self.device.workspace_id != self.workspace_id:
             raise ValidationError({"device": "This device belongs to another workspace."})
-        if not self.device_id or not self.is_managed or self.removed_at:
+        # A new row recording a code already in Seam shows what is on the lock: no rule can refuse it.
+        records_seam_code = self.pk is None and self.seam_access_code_id
+        if not self.device_id or not self.is_managed or self.removed_at or records_seam_code:
             return
         errors = self.rule_errors(now=timezone.now())
         if errors:

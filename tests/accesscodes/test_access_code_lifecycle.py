@@ -13,10 +13,10 @@ from django.db import connections
 from django_q.models import OrmQ
 
 from accesscodes.backup import access_code_backup_pull
-from accesscodes.lifecycle import access_code_converge, access_codes_process_due
 from accesscodes.models import AccessCode, AccessCodeEvent
-from accesscodes.reconcile import access_codes_reconcile
 from accesscodes.services import access_code_create, access_code_delete, access_code_update
+from accesscodes.sync.converge import access_code_converge, access_codes_process_due
+from accesscodes.sync.reconcile import access_codes_reconcile
 from accesscodes.tasks import reconcile_workspace
 from devices.models import Device
 from devices.services import device_sync
@@ -443,7 +443,7 @@ def test_an_edit_after_a_lost_create_answer_is_sent_after_linking(lab, settings)
     assert [code["name"] for code in lab.seam_codes(device)] == ["After"]
 
 
-def test_reconcile_leaves_a_lost_create_to_the_push_task(lab, settings):
+def test_reconcile_links_a_lost_create_to_its_row_instead_of_adopting_it(lab, settings):
     settings.SEAM_READ_TIMEOUT = 0.5
     device = lab.device("august")
     access_code = create(lab, device, name="Lost answer")
@@ -452,6 +452,10 @@ def test_reconcile_leaves_a_lost_create_to_the_push_task(lab, settings):
 
     outcome = access_codes_reconcile(workspace=lab.workspace, now=lab.now())
 
-    assert outcome.adopted == 0
+    assert (outcome.adopted, outcome.linked) == (0, 1)
+    access_code = lab.reload(access_code)
+    assert access_code.sync_state == AccessCode.SyncState.IN_SYNC
+    assert [code["access_code_id"] for code in lab.seam_codes(device)] == [access_code.seam_access_code_id]
     assert AccessCode.objects.for_workspace(lab.workspace).filter(device=device).count() == 1
-    assert lab.converge(access_code, minutes=1) == "linked"
+    assert lab.converge(access_code, minutes=1) == "polled"  # an ordinary status read, no second create
+    assert len(lab.seam_codes(device)) == 1
