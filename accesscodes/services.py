@@ -18,7 +18,7 @@ from accesscodes.providers import (
     provider_for,
     validate_access_code,
 )
-from accesscodes.sync.seam_params import seam_datetime
+from accesscodes.sync.seam_params import ONE_TIME_USE_OFFLINE_VALIDITY, seam_datetime
 from devices.models import Device
 
 UPDATABLE_FIELDS = frozenset(
@@ -314,7 +314,7 @@ def access_code_adopt(
         name=(seam_code.get("name") or "Code found on the lock")[:200],
         code=seam_code.get("code") or "",
         starts_at=seam_datetime(seam_code.get("starts_at")),
-        ends_at=seam_datetime(seam_code.get("ends_at")),
+        ends_at=seam_datetime(seam_code.get("ends_at")) or _implied_end(seam_code),
         status=status if status in AccessCode.Status.values else AccessCode.Status.UNKNOWN,
         is_managed=bool(seam_code.get("is_managed", False)),
         is_offline_access_code=bool(seam_code.get("is_offline_access_code")),
@@ -335,6 +335,14 @@ def access_code_adopt(
         )
         return access_code
     return _duplicate_record(access_code, original=duplicate_of)
+
+
+def _implied_end(seam_code: dict):
+    """Seam may list an offline one-time-use code with its start only: it is valid for 24 hours."""
+    starts_at = seam_datetime(seam_code.get("starts_at"))
+    if starts_at and seam_code.get("is_offline_access_code") and seam_code.get("is_one_time_use"):
+        return starts_at + ONE_TIME_USE_OFFLINE_VALIDITY
+    return None
 
 
 def _duplicate_record(duplicate: AccessCode, *, original: AccessCode) -> AccessCode:

@@ -89,7 +89,9 @@ def _step(client, access_code: AccessCode, now) -> str:
             return poll(client=client, access_code=access_code, now=now)
         return "idle"
     except SeamRateLimited as error:
-        wait = dt.timedelta(seconds=error.retry_after) if error.retry_after else backoff(access_code)
+        wait = (
+            dt.timedelta(seconds=error.retry_after) if error.retry_after else backoff(access_code=access_code)
+        )
         return defer(
             access_code=access_code,
             now=now,
@@ -98,7 +100,7 @@ def _step(client, access_code: AccessCode, now) -> str:
         )
     except SeamUnavailable as error:
         if access_code.sync_state == AccessCode.SyncState.IN_SYNC:
-            access_code.next_poll_at = now + backoff(access_code)
+            access_code.next_poll_at = now + backoff(access_code=access_code)
             access_code_write_back(access_code=access_code, fields=["next_poll_at"])
             return "poll_deferred"
         note = (
@@ -109,7 +111,7 @@ def _step(client, access_code: AccessCode, now) -> str:
         return defer(
             access_code=access_code,
             now=now,
-            wait=backoff(access_code),
+            wait=backoff(access_code=access_code),
             message=f"Seam is unavailable ({error.message}).{note}",
         )
     except SeamError as error:

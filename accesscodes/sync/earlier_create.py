@@ -13,12 +13,15 @@ from django.db import transaction
 from accesscodes.models import AccessCode
 from accesscodes.services import access_code_event_record, access_code_mark_removed
 from accesscodes.sync.outcomes import mark_in_sync, success_record
-from accesscodes.sync.seam_params import same_instant
+from accesscodes.sync.seam_params import same_instant, seam_datetime
 from accesscodes.sync.seam_state import seam_state_apply
 from accesscodes.sync.write_back import SEAM_FIELDS, access_code_write_back
 
 # Seam has been seen to process a create 75 s after answering it with an error.
 UNANSWERED_CREATE_GRACE = dt.timedelta(minutes=5)
+# A code Seam made this long after the request is not that request's result.
+LATE_ARRIVAL_LIMIT = dt.timedelta(days=1)
+CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 def codes_on_device(seam_codes: list[dict], *, device) -> list[dict]:
@@ -34,8 +37,23 @@ def made_by_create_request(*, access_code: AccessCode, seam_code: dict) -> bool:
     if request.get("code"):
         return seam_code.get("code") == request["code"]
     return seam_code.get("name") == request.get("name") and same_instant(
-        seam_code.get("starts_at"), request.get("starts_at")
+        left=seam_code.get("starts_at"), right=request.get("starts_at")
     )
+
+
+def made_by_unanswered_create(*, access_code: AccessCode, seam_code: dict) -> bool:
+    """Whether this code is the late result of the row's unanswered create: what it asked for, made by
+    Seam after it was sent (and not days later, when it is someone else's code that happens to match)."""
+    if access_code.create_unanswered_at is None:
+        return False
+    created_at = seam_datetime(seam_code.get("created_at"))
+    if created_at is not None and not (
+        access_code.create_unanswered_at - CLOCK_SKEW
+        <= created_at
+        <= access_code.create_unanswered_at + LATE_ARRIVAL_LIMIT
+    ):
+        return False
+    return made_by_create_request(access_code=access_code, seam_code=seam_code)
 
 
 def unanswered_create_grace_until(*, access_code: AccessCode) -> dt.datetime | None:

@@ -19,7 +19,7 @@ def mark_in_sync(*, access_code: AccessCode, now, poll_in: dt.timedelta | None =
     access_code.sync_attempts = 0
     access_code.last_sync_error = ""
     access_code.next_attempt_at = None
-    access_code.next_poll_at = now + poll_in if poll_in else next_poll_at(access_code, now)
+    access_code.next_poll_at = now + poll_in if poll_in else next_poll_at(access_code=access_code, now=now)
     access_code_write_back(access_code=access_code, fields=[*SEAM_FIELDS, *LIFECYCLE_FIELDS])
 
 
@@ -74,7 +74,7 @@ def fail(*, access_code: AccessCode, message: str, data: dict | None = None) -> 
     return "failed"
 
 
-def backoff(access_code: AccessCode) -> dt.timedelta:
+def backoff(*, access_code: AccessCode) -> dt.timedelta:
     return min(RETRY_BACKOFF_CAP, dt.timedelta(seconds=15 * 2**access_code.sync_attempts))
 
 
@@ -88,10 +88,10 @@ def crash_record(*, workspace, access_code_id: int, error: Exception, now) -> st
         f"The portal could not finish this step ({type(error).__name__}: {error}); it tries again later."
     )
     if access_code.sync_state in PENDING_STATES:
-        access_code.next_attempt_at = now + backoff(access_code)
+        access_code.next_attempt_at = now + backoff(access_code=access_code)
         access_code.sync_attempts += 1
     else:
-        access_code.next_poll_at = now + backoff(access_code)
+        access_code.next_poll_at = now + backoff(access_code=access_code)
     access_code.last_sync_error = message
     access_code.save(
         update_fields=["next_attempt_at", "next_poll_at", "sync_attempts", "last_sync_error", "updated_at"]

@@ -14,6 +14,6 @@ def poll(*, client, access_code: AccessCode, now) -> str:
         return gone_handle(access_code=access_code, now=now)
     seam_state_apply(access_code=access_code, seam_code=seam_code, now=now)
     access_code.last_sync_error = ""
-    access_code.next_poll_at = next_poll_at(access_code, now)
+    access_code.next_poll_at = next_poll_at(access_code=access_code, now=now)
     access_code_write_back(access_code=access_code, fields=[*SEAM_FIELDS, *LIFECYCLE_FIELDS])
     return "polled"

@@ -41,7 +41,7 @@ def _push_create(client, access_code: AccessCode, now) -> str:
             wait=wait,
             message="Waiting for Seam's per-device limit of 10 new codes a minute.",
         )
-    params = create_params(access_code)
+    params = create_params(access_code=access_code)
     failed_attempts = access_code.sync_attempts
     unanswered_before = access_code.create_unanswered_at
     access_code.create_attempted_at = access_code.create_unanswered_at = now
@@ -93,7 +93,7 @@ def _push_update(client, access_code: AccessCode, now) -> str:
     failed_attempts = access_code.sync_attempts
     try:
         client.access_codes_update(
-            access_code_id=access_code.seam_access_code_id, **update_params(access_code)
+            access_code_id=access_code.seam_access_code_id, **update_params(access_code=access_code)
         )
     except SeamNotFound:
         return gone_handle(access_code=access_code, now=now)

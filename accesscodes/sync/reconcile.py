@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accesscodes.models import AccessCode
 from accesscodes.services import access_code_adopt
-from accesscodes.sync.earlier_create import codes_on_device, earlier_create_link, made_by_create_request
+from accesscodes.sync.earlier_create import codes_on_device, earlier_create_link, made_by_unanswered_create
 from accesscodes.sync.lease import lease_claim, lease_release
 from accesscodes.sync.outcomes import crash_record, gone_handle
 from accesscodes.sync.seam_state import next_poll_at, seam_state_apply
@@ -79,7 +79,7 @@ def _reconcile_device(client, workspace, device, now, outcome: ReconcileOutcome)
                 _place_unknown(workspace, device, seam_code, creators, now, outcome)
             elif not _busy(access_code, now):
                 seam_state_apply(access_code=access_code, seam_code=seam_code, now=now)
-                access_code.next_poll_at = next_poll_at(access_code, now)
+                access_code.next_poll_at = next_poll_at(access_code=access_code, now=now)
                 access_code_write_back(access_code=access_code, fields=[*SEAM_FIELDS, *LIFECYCLE_FIELDS])
                 outcome.updated += 1
         except Exception as error:
@@ -94,7 +94,7 @@ def _reconcile_device(client, workspace, device, now, outcome: ReconcileOutcome)
 
 
 def _place_unknown(workspace, device, seam_code: dict, creators: list[AccessCode], now, outcome) -> None:
-    made_by = [code for code in creators if made_by_create_request(access_code=code, seam_code=seam_code)]
+    made_by = [code for code in creators if made_by_unanswered_create(access_code=code, seam_code=seam_code)]
     awaiting = [code for code in made_by if not code.seam_access_code_id]
     if awaiting:
         _link(workspace, awaiting[0], seam_code, now, outcome)

@@ -25,11 +25,11 @@ def seam_datetime(value) -> dt.datetime | None:
         return None
 
 
-def same_instant(left, right) -> bool:
+def same_instant(*, left, right) -> bool:
     return seam_datetime(left) == seam_datetime(right)
 
 
-def create_params(access_code: AccessCode) -> dict:
+def create_params(*, access_code: AccessCode) -> dict:
     params = {
         "device_id": access_code.device.seam_device_id,
         "name": access_code.name,
@@ -56,7 +56,7 @@ def _ends_at_implied(access_code: AccessCode) -> bool:
     )
 
 
-def update_params(access_code: AccessCode) -> dict:
+def update_params(*, access_code: AccessCode) -> dict:
     params = {
         "name": access_code.name,
         "code": access_code.code or None,

@@ -65,7 +65,7 @@ def _record_new_issues(access_code: AccessCode, field: str, issues: list[dict]) 
     setattr(access_code, field, [*issues, *portal_issues])
 
 
-def next_poll_at(access_code: AccessCode, now) -> dt.datetime | None:
+def next_poll_at(*, access_code: AccessCode, now) -> dt.datetime | None:
     """When to look at the code again: soon while it moves, at the scheduling milestones while it waits."""
     status = access_code.status
     starts_at, ends_at = access_code.starts_at, access_code.ends_at

@@ -28,7 +28,7 @@ def offline(device, *, ends_at, one_time_use=True):
 
 
 def test_one_time_use_offline_code_is_sent_as_seams_example_sends_it(igloohome):
-    params = create_params(offline(igloohome, ends_at=START + dt.timedelta(hours=24)))
+    params = create_params(access_code=offline(igloohome, ends_at=START + dt.timedelta(hours=24)))
     assert "ends_at" not in params
     assert params["starts_at"] == START
     assert params["is_offline_access_code"] is True
@@ -40,7 +40,9 @@ def test_one_time_use_offline_code_is_sent_as_seams_example_sends_it(igloohome):
     [(dt.timedelta(hours=48), True), (dt.timedelta(hours=24), False)],
 )
 def test_other_offline_windows_are_sent_whole(igloohome, ends_after, one_time_use):
-    params = create_params(offline(igloohome, ends_at=START + ends_after, one_time_use=one_time_use))
+    params = create_params(
+        access_code=offline(igloohome, ends_at=START + ends_after, one_time_use=one_time_use)
+    )
     assert params["ends_at"] == START + ends_after
 
 
