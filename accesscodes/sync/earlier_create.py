@@ -113,7 +113,8 @@ def earlier_create_link(*, access_code: AccessCode, seam_code: dict, now) -> boo
             access_code=access_code,
             now=now,
             kind="linked",
-            message="Found in Seam from an earlier attempt; not created twice.",
+            done="Found in Seam from an earlier attempt",
+            then="Not created twice.",
             failed_attempts=failed_attempts,
         )
     return True

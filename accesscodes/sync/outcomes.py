@@ -24,15 +24,16 @@ def mark_in_sync(*, access_code: AccessCode, now, poll_in: dt.timedelta | None =
 
 
 def success_record(
-    *, access_code: AccessCode, now, message: str, failed_attempts: int, kind: str = "sent"
+    *, access_code: AccessCode, now, done: str, then: str = "", failed_attempts: int, kind: str = "sent"
 ) -> None:
-    """Record Seam work that got through; when earlier attempts failed, say how late it got there."""
+    """Record Seam work that got through ("<done>.<then>"); when earlier attempts failed, say how late."""
     data = {}
     if failed_attempts and access_code.sync_requested_at:
         delay = max(dt.timedelta(0), now - access_code.sync_requested_at)
         attempts = "1 earlier attempt" if failed_attempts == 1 else f"{failed_attempts} earlier attempts"
-        message = f"{message.rstrip('.')} {duration_text(delay)} after it was requested; {attempts} failed."
+        done = f"{done} {duration_text(delay)} after it was requested; {attempts} failed"
         data = {"delay_seconds": int(delay.total_seconds()), "failed_attempts": failed_attempts}
+    message = f"{done}.{' ' + then if then else ''}"
     access_code_event_record(access_code=access_code, kind=kind, message=message, data=data)
 
 

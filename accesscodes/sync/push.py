@@ -60,9 +60,7 @@ def _push_create(client, access_code: AccessCode, now) -> str:
     access_code.create_unanswered_at = unanswered_before
     seam_state_apply(access_code=access_code, seam_code=seam_code, now=now)
     mark_in_sync(access_code=access_code, now=now)
-    success_record(
-        access_code=access_code, now=now, message="Created in Seam.", failed_attempts=failed_attempts
-    )
+    success_record(access_code=access_code, now=now, done="Created in Seam", failed_attempts=failed_attempts)
     return "created"
 
 
@@ -99,7 +97,7 @@ def _push_update(client, access_code: AccessCode, now) -> str:
         return gone_handle(access_code=access_code, now=now)
     mark_in_sync(access_code=access_code, now=now, poll_in=POLL_MIN)
     success_record(
-        access_code=access_code, now=now, message="Change sent to Seam.", failed_attempts=failed_attempts
+        access_code=access_code, now=now, done="Change sent to Seam", failed_attempts=failed_attempts
     )
     return "updated"
 
@@ -139,7 +137,8 @@ def _push_delete(client, access_code: AccessCode, now) -> str:
     success_record(
         access_code=access_code,
         now=now,
-        message="Deletion sent to Seam; removing from the lock.",
+        done="Deletion sent to Seam",
+        then="Removing it from the lock.",
         failed_attempts=failed_attempts,
     )
     return "deleting"

@@ -11,6 +11,7 @@ import re
 import uuid
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from scripted_seam import device_blind_seam, scripted
 
@@ -126,7 +127,7 @@ def test_a_late_code_found_by_reconcile_is_linked_to_its_row_not_adopted(lab):
     assert [code["access_code_id"] for code in lab.seam_codes(device)] == [access_code.seam_access_code_id]
 
 
-def test_a_duplicate_that_cannot_be_deleted_is_shown_as_a_problem(lab):
+def test_a_duplicate_that_cannot_be_deleted_is_shown_as_a_problem(lab, client, member):
     device = lab.device("igloohome")
     access_code = offline_code(lab, device)
     very_late = UNANSWERED_CREATE_GRACE.total_seconds() + 300
@@ -149,6 +150,10 @@ def test_a_duplicate_that_cannot_be_deleted_is_shown_as_a_problem(lab):
     for row in (original, duplicate):
         assert "duplicate_on_lock" in [error["error_code"] for error in row.errors]
         assert len(lab.events(row, "duplicate_on_lock")) == 1
+
+    client.force_login(member(lab.workspace))
+    page = client.get(reverse("access_code_detail", args=[lab.workspace.slug, original.pk]))
+    assert "Seam created this code twice on the lock" in page.content.decode()
 
     again = access_codes_reconcile(workspace=lab.workspace, now=lab.sandbox.clock.now())
     assert (again.duplicates, again.adopted) == (0, 0)
