@@ -7,7 +7,7 @@ from accesscodes.sync.earlier_create import (
     earlier_create_link,
     unanswered_create_grace_until,
 )
-from accesscodes.sync.outcomes import defer, gone_handle, mark_in_sync, success_record
+from accesscodes.sync.outcomes import backoff, defer, gone_handle, mark_in_sync, success_record
 from accesscodes.sync.rate_budget import write_reserve
 from accesscodes.sync.seam_params import create_params, json_safe, update_params
 from accesscodes.sync.seam_state import POLL_MIN, seam_state_apply, status_set
@@ -71,7 +71,7 @@ def _wait_for_unanswered_create(access_code: AccessCode, now, instead_of: str) -
     return defer(
         access_code=access_code,
         now=now,
-        wait=grace_until - now,
+        wait=min(backoff(access_code=access_code), grace_until - now),
         message=(
             "Seam has not answered an earlier create and may still be processing it; the portal keeps "
             f"looking for that code before {instead_of}."
