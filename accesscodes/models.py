@@ -83,8 +83,8 @@ class AccessCode(TenantModel):
     create_attempted_at = models.DateTimeField(null=True, blank=True)
     # What the last create call sent, to recognise the code in Seam if that call's answer was lost.
     create_request = models.JSONField(default=dict, blank=True)
-    # Set before a create is sent and cleared once Seam answers it: while set, Seam may still process that
-    # request late, so the portal looks for its code for a grace period before sending another create.
+    # When the last create that Seam never answered was sent. Seam may still process it late: the portal
+    # looks for its code for a grace period before creating again, and links (never adopts) a late arrival.
     create_unanswered_at = models.DateTimeField(null=True, blank=True)
     # When a person (or the portal) last asked for Seam work on this code, to tell how late it got there.
     sync_requested_at = models.DateTimeField(null=True, blank=True)
