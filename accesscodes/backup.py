@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 
 from accesscodes.models import AccessCode
-from accesscodes.services import access_code_event_record
+from accesscodes.services import access_code_backup_record
 from portal.seam import SeamError, seam_client_for_workspace
 
 
@@ -22,13 +22,5 @@ def access_code_backup_pull(*, access_code: AccessCode, actor=None) -> dict:
             )
     except SeamError as error:
         raise ValidationError(f"Seam could not provide a backup code: {error.message}") from error
-    access_code.backup_access_code = backup
-    access_code.save(update_fields=["backup_access_code", "updated_at"])
-    access_code_event_record(
-        access_code=access_code,
-        kind="backup_pulled",
-        message="Backup code pulled from the device's pool; give it to the guest instead.",
-        actor=actor,
-        data={"backup_access_code_id": backup.get("access_code_id", "")},
-    )
+    access_code_backup_record(access_code=access_code, backup=backup, actor=actor)
     return backup

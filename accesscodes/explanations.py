@@ -17,6 +17,9 @@ ERRORS = {
     "device_offline": "The lock is offline: codes will be set when it reconnects.",
     "device_removed": "The lock was removed from Seam.",
     "hub_disconnected": "The lock's hub or bridge is disconnected: codes wait until it is back.",
+    # Found by the portal, not Seam: Seam processed a create late and the lock holds two copies.
+    "duplicate_on_lock": "Seam created this code twice on the lock. The extra copy could not be deleted: it"
+    " opens the door until it expires.",
 }
 
 WARNINGS = {

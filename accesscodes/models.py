@@ -98,6 +98,11 @@ class AccessCode(TenantModel):
     create_attempted_at = models.DateTimeField(null=True, blank=True)
     # What the last create call sent, to recognise the code in Seam if that call's answer was lost.
     create_request = models.JSONField(default=dict, blank=True)
+    # When the last create that Seam never answered was sent. Seam may still process it late: the portal
+    # looks for its code for a grace period before creating again, and links (never adopts) a late arrival.
+    create_unanswered_at = models.DateTimeField(null=True, blank=True)
+    # When a person (or the portal) last asked for Seam work on this code, to tell how late it got there.
+    sync_requested_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     sync_lease_until = models.DateTimeField(null=True, blank=True)
     # Bumped by every change a person makes; a worker that finds it moved during a Seam call writes back
@@ -144,8 +149,10 @@ class AccessCode(TenantModel):
         super().clean()
         if self.device_id and self.workspace_id and self.device.workspace_id != self.workspace_id:
             raise ValidationError({"device": "This device belongs to another workspace."})
-        # Codes found on the lock and removed codes record what Seam reports: nobody entered them.
-        judged = self.is_managed and not self.removed_at
+        # Codes found on the lock, rows recording a code already in Seam (adopted, or a duplicate) and
+        # removed codes show what Seam reports: nobody entered them, so no rule judges them.
+        records_seam_code = self.pk is None and bool(self.seam_access_code_id)
+        judged = self.is_managed and not self.removed_at and not records_seam_code
         previous = self.stored_draft() if judged else None
         if judged:
             errors = self.date_range_errors(previous=previous)

@@ -1,4 +1,4 @@
-"""Write side of access codes. Every entry point (admin, browser, API, booking hooks) calls these; they lock
+"""Write side of access codes. Every entry point (admin, browser form, sync engine) calls these; they lock
 the device row so count rules hold under concurrency, run `full_clean()` (the provider rules), save, write
 history and enqueue the Seam work after commit."""
 
@@ -18,6 +18,7 @@ from accesscodes.providers import (
     provider_for,
     validate_access_code,
 )
+from accesscodes.sync.seam_params import ONE_TIME_USE_OFFLINE_VALIDITY, seam_datetime
 from devices.models import Device
 
 UPDATABLE_FIELDS = frozenset(
@@ -72,6 +73,23 @@ def _enqueue_push(access_code: AccessCode) -> None:
     transaction.on_commit(
         lambda: async_task("accesscodes.tasks.push_access_code", workspace_id, access_code_id)
     )
+
+
+def _requeue_seam_work(
+    access_code: AccessCode, *, kind: str, message: str, actor=None, data=None, sync_state=None
+) -> None:
+    """Queue the Seam work a person asked for: a fresh attempt budget, due now, recorded and enqueued."""
+    now = timezone.now()
+    if sync_state is not None:
+        access_code.sync_state = sync_state
+    access_code.edit_version += 1
+    access_code.sync_attempts = 0
+    access_code.last_sync_error = ""
+    access_code.next_attempt_at = now
+    access_code.sync_requested_at = now
+    access_code.save()
+    access_code_event_record(access_code=access_code, kind=kind, message=message, actor=actor, data=data)
+    _enqueue_push(access_code)
 
 
 def _generated_code(access_code: AccessCode) -> str:
@@ -135,6 +153,7 @@ def access_code_create(
         appearance=appearance or {},
         created_by=created_by,
         next_attempt_at=timezone.now(),
+        sync_requested_at=timezone.now(),
     )
     access_code.full_clean()
     if not access_code.code and not _provider_picks_code(access_code):
@@ -171,22 +190,16 @@ def access_code_update(*, access_code: AccessCode, actor=None, **changes) -> Acc
     # Once a create was sent the code may already be in Seam, so this is an update; while Seam's id is
     # still unknown the lifecycle first looks for that earlier create.
     may_be_in_seam = access_code.seam_access_code_id or access_code.create_attempted_at
-    access_code.sync_state = (
-        AccessCode.SyncState.PENDING_UPDATE if may_be_in_seam else AccessCode.SyncState.PENDING_CREATE
-    )
-    access_code.edit_version += 1
-    access_code.sync_attempts = 0
-    access_code.last_sync_error = ""
-    access_code.next_attempt_at = timezone.now()
-    access_code.save()
-    access_code_event_record(
-        access_code=access_code,
+    _requeue_seam_work(
+        access_code,
+        sync_state=(
+            AccessCode.SyncState.PENDING_UPDATE if may_be_in_seam else AccessCode.SyncState.PENDING_CREATE
+        ),
         kind="updated",
         message=f"Changed {', '.join(sorted(changed))} in the portal.",
         actor=actor,
         data={"fields": sorted(changed)},
     )
-    _enqueue_push(access_code)
     return access_code
 
 
@@ -223,16 +236,13 @@ def access_code_delete(*, access_code: AccessCode, actor=None) -> AccessCode:
             access_code=access_code, message="Deleted before it reached Seam.", actor=actor
         )
         return access_code
-    access_code.sync_state = AccessCode.SyncState.PENDING_DELETE
-    access_code.edit_version += 1
-    access_code.sync_attempts = 0
-    access_code.last_sync_error = ""
-    access_code.next_attempt_at = timezone.now()
-    access_code.save()
-    access_code_event_record(
-        access_code=access_code, kind="delete_requested", message="Deletion requested.", actor=actor
+    _requeue_seam_work(
+        access_code,
+        sync_state=AccessCode.SyncState.PENDING_DELETE,
+        kind="delete_requested",
+        message="Deletion requested.",
+        actor=actor,
     )
-    _enqueue_push(access_code)
     return access_code
 
 
@@ -261,15 +271,100 @@ def access_code_sync_retry(*, access_code: AccessCode, actor=None) -> AccessCode
             if access_code.seam_access_code_id
             else AccessCode.SyncState.PENDING_CREATE
         )
-    access_code.edit_version += 1
-    access_code.sync_attempts = 0
-    access_code.next_attempt_at = timezone.now()
     access_code.next_poll_at = (
         timezone.now() if access_code.sync_state == AccessCode.SyncState.IN_SYNC else None
     )
-    access_code.save()
-    access_code_event_record(
-        access_code=access_code, kind="retry_requested", message="Retry requested.", actor=actor
-    )
-    _enqueue_push(access_code)
+    _requeue_seam_work(access_code, kind="retry_requested", message="Retry requested.", actor=actor)
     return access_code
+
+
+@transaction.atomic
+def access_code_backup_record(*, access_code: AccessCode, backup: dict, actor=None) -> AccessCode:
+    """Keep the backup code Seam handed out for this code, so the guest gets the same one every time."""
+    access_code = _access_code_lock(access_code=access_code)
+    access_code.backup_access_code = backup
+    access_code.full_clean()
+    access_code.save(update_fields=["backup_access_code", "updated_at"])
+    access_code_event_record(
+        access_code=access_code,
+        kind="backup_pulled",
+        message="Backup code pulled from the device's pool; give it to the guest instead.",
+        actor=actor,
+        data={"backup_access_code_id": backup.get("access_code_id", "")},
+    )
+    return access_code
+
+
+DUPLICATE_ON_LOCK = "duplicate_on_lock"
+
+
+@transaction.atomic
+def access_code_adopt(
+    *, workspace, device, seam_code: dict, duplicate_of: AccessCode | None = None
+) -> AccessCode:
+    """Show a code found in Seam that no portal code created. With `duplicate_of`, it is a second copy
+    Seam made of that code from a request it processed late: deleted where the lock allows it, otherwise
+    kept visible as a problem, since the extra PIN opens the door until it expires."""
+    device = _device_lock(workspace=workspace, device=device)
+    status = seam_code.get("status")
+    access_code = AccessCode(
+        workspace=workspace,
+        device=device,
+        seam_access_code_id=seam_code["access_code_id"],
+        name=(seam_code.get("name") or "Code found on the lock")[:200],
+        code=seam_code.get("code") or "",
+        starts_at=seam_datetime(seam_code.get("starts_at")),
+        ends_at=seam_datetime(seam_code.get("ends_at")) or _implied_end(seam_code),
+        status=status if status in AccessCode.Status.values else AccessCode.Status.UNKNOWN,
+        is_managed=bool(seam_code.get("is_managed", False)),
+        is_offline_access_code=bool(seam_code.get("is_offline_access_code")),
+        is_one_time_use=bool(seam_code.get("is_one_time_use")),
+        errors=seam_code.get("errors") or [],
+        warnings=seam_code.get("warnings") or [],
+        appearance=seam_code.get("appearance") or {},
+        sync_state=AccessCode.SyncState.IN_SYNC,
+    )
+    access_code.full_clean()
+    if duplicate_of is None:
+        access_code.save()
+        kind = "managed by another Seam integration" if access_code.is_managed else "not managed through Seam"
+        access_code_event_record(
+            access_code=access_code,
+            kind="adopted",
+            message=f"Found in Seam, {kind}; the portal now shows it.",
+        )
+        return access_code
+    return _duplicate_record(access_code, original=duplicate_of)
+
+
+def _implied_end(seam_code: dict):
+    """Seam may list an offline one-time-use code with its start only: it is valid for 24 hours."""
+    starts_at = seam_datetime(seam_code.get("starts_at"))
+    if starts_at and seam_code.get("is_offline_access_code") and seam_code.get("is_one_time_use"):
+        return starts_at + ONE_TIME_USE_OFFLINE_VALIDITY
+    return None
+
+
+def _duplicate_record(duplicate: AccessCode, *, original: AccessCode) -> AccessCode:
+    pin = f" (PIN {duplicate.code})" if duplicate.code else ""
+    refusal = deletion_block_reason(device=device_facts(duplicate.device), code=code_draft(duplicate))
+    if refusal is None:
+        duplicate.sync_state = AccessCode.SyncState.PENDING_DELETE
+        duplicate.next_attempt_at = duplicate.sync_requested_at = timezone.now()
+        problem = f"Seam created “{original.name}” twice{pin}; the portal deletes the extra copy."
+    else:
+        problem = (
+            f"Seam created “{original.name}” twice{pin}, and this lock cannot delete the extra copy: it "
+            f"opens the door until it expires. {refusal}"
+        )
+        issue = {"error_code": DUPLICATE_ON_LOCK, "message": problem, "source": "portal"}
+        duplicate.errors = [*duplicate.errors, issue]
+        original.errors = [*original.errors, issue]
+        original.save(update_fields=["errors", "updated_at"])
+    duplicate.save()
+    data = {"original_id": original.pk, "duplicate_id": duplicate.pk, "deletable": refusal is None}
+    for row in (duplicate, original):
+        access_code_event_record(access_code=row, kind=DUPLICATE_ON_LOCK, message=problem, data=data)
+    if refusal is None:
+        _enqueue_push(duplicate)
+    return duplicate

@@ -13,10 +13,10 @@ from django.db import connections
 from django_q.models import OrmQ
 
 from accesscodes.backup import access_code_backup_pull
-from accesscodes.lifecycle import access_code_converge, access_codes_process_due
 from accesscodes.models import AccessCode, AccessCodeEvent
-from accesscodes.reconcile import access_codes_reconcile
 from accesscodes.services import access_code_create, access_code_delete, access_code_update
+from accesscodes.sync.converge import access_code_converge, access_codes_process_due
+from accesscodes.sync.reconcile import access_codes_reconcile
 from accesscodes.tasks import reconcile_workspace
 from devices.models import Device
 from devices.services import device_sync
@@ -103,7 +103,7 @@ def test_online_code_goes_from_setting_to_set(lab):
     access_code = create(lab, device)
     assert lab.converge(access_code) == "created"
     access_code = lab.reload(access_code)
-    assert access_code.seam_access_code_id
+    assert [code["access_code_id"] for code in lab.seam_codes(device)] == [access_code.seam_access_code_id]
     assert access_code.sync_state == AccessCode.SyncState.IN_SYNC
     assert access_code.status == AccessCode.Status.SETTING
     assert access_code.next_poll_at is not None
@@ -174,8 +174,7 @@ def test_lost_answer_for_a_provider_chosen_pin_links_by_name_and_window(lab, set
     assert lab.converge(access_code) == "deferred"
     assert lab.converge(access_code, minutes=1) == "linked"
     access_code = lab.reload(access_code)
-    assert access_code.code  # the algoPIN Seam generated
-    assert len(lab.seam_codes(device)) == 1
+    assert [code["code"] for code in lab.seam_codes(device)] == [access_code.code]  # Seam's algoPIN
 
 
 def test_failure_to_set_is_recorded_with_an_explanation(lab):
@@ -350,7 +349,7 @@ def test_offline_code_gets_its_pin_from_seam(lab):
     assert lab.converge(access_code) == "created"
     access_code = lab.reload(access_code)
     assert access_code.code.isdigit()
-    assert access_code.is_offline_access_code
+    assert [code["code"] for code in lab.seam_codes(device)] == [access_code.code]
 
 
 def test_backup_code_replaces_a_code_that_failed_to_set(lab):
@@ -444,7 +443,7 @@ def test_an_edit_after_a_lost_create_answer_is_sent_after_linking(lab, settings)
     assert [code["name"] for code in lab.seam_codes(device)] == ["After"]
 
 
-def test_reconcile_leaves_a_lost_create_to_the_push_task(lab, settings):
+def test_reconcile_links_a_lost_create_to_its_row_instead_of_adopting_it(lab, settings):
     settings.SEAM_READ_TIMEOUT = 0.5
     device = lab.device("august")
     access_code = create(lab, device, name="Lost answer")
@@ -453,6 +452,10 @@ def test_reconcile_leaves_a_lost_create_to_the_push_task(lab, settings):
 
     outcome = access_codes_reconcile(workspace=lab.workspace, now=lab.now())
 
-    assert outcome.adopted == 0
+    assert (outcome.adopted, outcome.linked) == (0, 1)
+    access_code = lab.reload(access_code)
+    assert access_code.sync_state == AccessCode.SyncState.IN_SYNC
+    assert [code["access_code_id"] for code in lab.seam_codes(device)] == [access_code.seam_access_code_id]
     assert AccessCode.objects.for_workspace(lab.workspace).filter(device=device).count() == 1
-    assert lab.converge(access_code, minutes=1) == "linked"
+    assert lab.converge(access_code, minutes=1) == "polled"  # an ordinary status read, no second create
+    assert len(lab.seam_codes(device)) == 1

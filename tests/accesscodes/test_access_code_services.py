@@ -64,7 +64,7 @@ def test_offline_codes_leave_the_pin_to_the_provider(workspace_a, make_device):
     [
         ({"code": "12ab"}, "code", "digits"),
         ({"starts_at": "start-only"}, "ends_at", "Both starts_at and ends_at"),
-        ({"code": "1234567"}, "code", "6"),  # the device reports 4-6 digit codes
+        ({"code": "1234567"}, "code", "codes of 4 to 6 digits"),  # what the device reports
     ],
     ids=["non-digit", "start-without-end", "device-lengths"],
 )
@@ -161,6 +161,10 @@ def test_delete_after_a_create_attempt_goes_through_seam_and_is_idempotent(works
     first = access_code_delete(access_code=access_code)
     second = access_code_delete(access_code=access_code)
     assert first.sync_state == second.sync_state == AccessCode.SyncState.PENDING_DELETE
+    requests = AccessCodeEvent.objects.for_workspace(workspace_a).filter(
+        access_code=access_code, kind="delete_requested"
+    )
+    assert requests.count() == 1  # the second call changed nothing
 
 
 def test_unmanaged_codes_are_read_only(workspace_a, make_device):

@@ -8,9 +8,9 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from accesscodes.lifecycle import access_code_converge
 from accesscodes.models import AccessCode
 from accesscodes.services import access_code_create, access_code_delete, access_code_update
+from accesscodes.sync.converge import access_code_converge
 from devices.models import Device
 from devices.seam_mapping import device_fields
 from portal.services import workspace_create

@@ -55,7 +55,7 @@ RECONCILER_SCRIPT = """
 import pathlib
 import time
 from django_q.tasks import async_task
-from accesscodes.reconcile import access_codes_reconcile
+from accesscodes.sync.reconcile import access_codes_reconcile
 from portal.models import Workspace
 
 workspace = Workspace.objects.get(slug="{slug}")

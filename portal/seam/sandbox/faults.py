@@ -3,6 +3,9 @@
 phase "before": the request is not processed at all (Seam never saw it).
 phase "after":  the request is processed, side effects included, and only then does the client get
                 the error (or the delay): "the create reached Seam but the response was lost".
+phase "late":   the client gets the error (after any latency) at once, and the sandbox processes the
+                request when its clock passes now + `delay_seconds`: "Seam answered 504 and created the
+                code 75 s later". Tests move the sandbox clock instead of sleeping.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ import fnmatch
 import random
 import threading
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 from portal.seam.sandbox.api_errors import FAULT_TYPES, SeamApiError, invalid_input
 from portal.seam.sandbox.params import new_id
 
-PHASES = ("before", "after")
+PHASES = ("before", "after", "late")
 
 
 @dataclass
@@ -31,12 +36,17 @@ class FaultRule:
     phase: str = "before"
     error_type: str | None = None
     message: str | None = None
+    delay_seconds: float = 0.0  # phase "late": how long after the request the sandbox processes it
     fault_id: str = field(default_factory=new_id)
     applied: int = 0
 
     def validate(self) -> None:
         if self.phase not in PHASES:
-            raise invalid_input("phase must be 'before' or 'after'", field="phase")
+            raise invalid_input("phase must be 'before', 'after' or 'late'", field="phase")
+        if self.phase == "late" and self.status is None:
+            raise invalid_input("A late fault needs a status: the error the client gets", field="status")
+        if not isinstance(self.delay_seconds, int | float) or self.delay_seconds < 0:
+            raise invalid_input("delay_seconds must be a number of seconds, 0 or more", field="delay_seconds")
         if self.status is not None and not 400 <= self.status <= 599:
             raise invalid_input("status must be an HTTP error status (400-599)", field="status")
         if not 0 <= self.rate <= 1:
@@ -63,9 +73,20 @@ class FaultRule:
         return SeamApiError(self.status, type, message, headers=headers)
 
 
+@dataclass
+class HeldRequest:
+    """A request a "late" fault answered with an error; the sandbox processes it once `due` passes."""
+
+    route: str
+    api_key: str | None
+    data: dict[str, Any]
+    due: datetime
+
+
 class FaultInjector:
     def __init__(self, rng: random.Random | None = None):
         self._rules: list[FaultRule] = []
+        self._held: list[HeldRequest] = []
         self._lock = threading.Lock()
         self._rng = rng or random.Random()
 
@@ -104,3 +125,15 @@ class FaultInjector:
                     self._rules.remove(rule)
                 return rule
         return None
+
+    def hold(self, rule: FaultRule, *, route: str, api_key: str | None, data: dict, now: datetime) -> None:
+        due = now + timedelta(seconds=rule.delay_seconds)
+        with self._lock:
+            self._held.append(HeldRequest(route, api_key, dict(data), due))
+
+    def take_due(self, now: datetime) -> list[HeldRequest]:
+        """The held requests whose time has come, oldest first; each is handed out once."""
+        with self._lock:
+            due = [request for request in self._held if request.due <= now]
+            self._held = [request for request in self._held if request.due > now]
+        return sorted(due, key=lambda request: request.due)

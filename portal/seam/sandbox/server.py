@@ -155,7 +155,7 @@ class SandboxServer:
     def _tick_forever(self) -> None:
         # Transitions (and so webhooks) happen even when nobody is making requests.
         while not self._stopping.wait(self.sandbox.config.tick_interval_seconds):
-            self.sandbox.tick()
+            self.tick()
             self.sandbox.save_if_dirty()
 
     def stop(self) -> None:
@@ -195,11 +195,14 @@ class SandboxServer:
         sandbox = self.sandbox
         api_key = _bearer(authorization)
         fault = sandbox.faults.take(route, api_key, sandbox.keys.get(api_key or ""))
-        if fault and fault.phase == "before":
+        if fault and fault.phase == "late":
+            sandbox.faults.hold(fault, route=route, api_key=api_key, data=data, now=sandbox.clock.now())
+        if fault and fault.phase in ("before", "late"):
             time.sleep(fault.latency_ms / 1000)
             if fault.status is not None:
                 raise fault.error()
         with sandbox.lock:
+            self._process_held_requests()
             sandbox.tick()
             workspace = sandbox.workspace_for_key(api_key)
             try:
@@ -219,6 +222,16 @@ class SandboxServer:
             if fault.status is not None:
                 raise fault.error()
         return result
+
+    def _process_held_requests(self) -> None:
+        """Run the requests a "late" fault held back whose time has come (call with the lock held)."""
+        for held in self.sandbox.faults.take_due(self.sandbox.clock.now()):
+            workspace = self.sandbox.workspace_for_key(held.api_key)
+            if workspace is None:
+                continue
+            # Nobody waits for this answer any more: a refusal is as silent as it would be in Seam.
+            with contextlib.suppress(SeamApiError):
+                ROUTES[held.route](Call(self.sandbox, workspace, Params(held.data), held.route, self.url))
 
     def handle_control(self, name: str, data: dict[str, Any]) -> Response:
         if name == "simulate_workspace_outage":
@@ -261,7 +274,9 @@ class SandboxServer:
         return list(self.sandbox.webhooks.attempts)
 
     def tick(self) -> None:
-        self.sandbox.tick()
+        with self.sandbox.lock:
+            self._process_held_requests()
+            self.sandbox.tick()
 
     def configure(self, **changes: Any) -> dict[str, Any]:
         return self.control("config", **changes)["config"]

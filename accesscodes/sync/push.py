@@ -1,0 +1,144 @@
+"""Sending a code's pending change to Seam: create, update or delete."""
+
+from accesscodes.models import AccessCode
+from accesscodes.services import access_code_mark_removed
+from accesscodes.sync.earlier_create import (
+    earlier_create_find,
+    earlier_create_link,
+    unanswered_create_grace_until,
+)
+from accesscodes.sync.outcomes import backoff, defer, gone_handle, mark_in_sync, success_record
+from accesscodes.sync.rate_budget import write_reserve
+from accesscodes.sync.seam_params import create_params, json_safe, update_params
+from accesscodes.sync.seam_state import POLL_MIN, seam_state_apply, status_set
+from accesscodes.sync.write_back import access_code_write_back
+from portal.seam import SeamError, SeamNotFound, SeamUnavailable
+
+
+def push(*, client, access_code: AccessCode, now) -> str:
+    if access_code.sync_state == AccessCode.SyncState.PENDING_DELETE:
+        return _push_delete(client, access_code, now)
+    if access_code.seam_access_code_id:
+        return _push_update(client, access_code, now)
+    return _push_create(client, access_code, now)
+
+
+def _push_create(client, access_code: AccessCode, now) -> str:
+    if access_code.create_attempted_at is not None:
+        found = earlier_create_find(client=client, access_code=access_code)
+        if found is not None and earlier_create_link(access_code=access_code, seam_code=found, now=now):
+            if access_code.sync_state == AccessCode.SyncState.PENDING_UPDATE:
+                _push_update(client, access_code, now)  # the change made since that attempt
+            return "linked"
+        waiting = _wait_for_unanswered_create(access_code, now, "sending another create")
+        if waiting:
+            return waiting
+    wait = write_reserve(access_code=access_code, action="create", now=now)
+    if wait:
+        return defer(
+            access_code=access_code,
+            now=now,
+            wait=wait,
+            message="Waiting for Seam's per-device limit of 10 new codes a minute.",
+        )
+    params = create_params(access_code=access_code)
+    failed_attempts = access_code.sync_attempts
+    unanswered_before = access_code.create_unanswered_at
+    access_code.create_attempted_at = access_code.create_unanswered_at = now
+    access_code.create_request = json_safe(params)
+    access_code_write_back(
+        access_code=access_code, fields=["create_attempted_at", "create_unanswered_at", "create_request"]
+    )
+    try:
+        seam_code = client.access_codes_create(**params)
+    except SeamError as error:
+        if not (isinstance(error, SeamUnavailable) and error.outcome_unknown):
+            # Seam answered: this request made no code, so only an earlier unanswered one might.
+            access_code.create_unanswered_at = unanswered_before
+            access_code_write_back(access_code=access_code, fields=["create_unanswered_at"])
+        raise
+    access_code.create_unanswered_at = unanswered_before
+    seam_state_apply(access_code=access_code, seam_code=seam_code, now=now)
+    mark_in_sync(access_code=access_code, now=now)
+    success_record(access_code=access_code, now=now, done="Created in Seam", failed_attempts=failed_attempts)
+    return "created"
+
+
+def _wait_for_unanswered_create(access_code: AccessCode, now, instead_of: str) -> str | None:
+    grace_until = unanswered_create_grace_until(access_code=access_code)
+    if grace_until is None or now >= grace_until:
+        return None
+    return defer(
+        access_code=access_code,
+        now=now,
+        wait=min(backoff(access_code=access_code), grace_until - now),
+        message=(
+            "Seam has not answered an earlier create and may still be processing it; the portal keeps "
+            f"looking for that code before {instead_of}."
+        ),
+    )
+
+
+def _push_update(client, access_code: AccessCode, now) -> str:
+    wait = write_reserve(access_code=access_code, action="update", now=now)
+    if wait:
+        return defer(
+            access_code=access_code,
+            now=now,
+            wait=wait,
+            message="Waiting for Seam's per-device limit of 10 updates a minute.",
+        )
+    failed_attempts = access_code.sync_attempts
+    try:
+        client.access_codes_update(
+            access_code_id=access_code.seam_access_code_id, **update_params(access_code=access_code)
+        )
+    except SeamNotFound:
+        return gone_handle(access_code=access_code, now=now)
+    mark_in_sync(access_code=access_code, now=now, poll_in=POLL_MIN)
+    success_record(
+        access_code=access_code, now=now, done="Change sent to Seam", failed_attempts=failed_attempts
+    )
+    return "updated"
+
+
+def _push_delete(client, access_code: AccessCode, now) -> str:
+    if not access_code.seam_access_code_id:
+        found = (
+            earlier_create_find(client=client, access_code=access_code)
+            if access_code.create_attempted_at
+            else None
+        )
+        if found is None:
+            waiting = _wait_for_unanswered_create(access_code, now, "closing this code")
+            if waiting:
+                return waiting
+            access_code_mark_removed(access_code=access_code, message="Deleted; it never reached Seam.")
+            return "removed"
+        if not earlier_create_link(access_code=access_code, seam_code=found, now=now):
+            access_code_mark_removed(access_code=access_code, message="Deleted; it never reached Seam.")
+            return "removed"
+    wait = write_reserve(access_code=access_code, action="delete", now=now)
+    if wait:
+        return defer(
+            access_code=access_code,
+            now=now,
+            wait=wait,
+            message="Waiting for Seam's per-device limit of 20 deletions a minute.",
+        )
+    failed_attempts = access_code.sync_attempts
+    try:
+        client.access_codes_delete(access_code_id=access_code.seam_access_code_id)
+    except SeamNotFound:
+        access_code_mark_removed(access_code=access_code, message="Deleted (Seam had already removed it).")
+        return "removed"
+    status_set(access_code=access_code, status=AccessCode.Status.REMOVING, now=now)
+    mark_in_sync(access_code=access_code, now=now, poll_in=POLL_MIN)
+    success_record(
+        access_code=access_code,
+        now=now,
+        done="Deletion sent to Seam",
+        then="Removing it from the lock.",
+        failed_attempts=failed_attempts,
+    )
+    return "deleting"
