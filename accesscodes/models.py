@@ -62,7 +62,8 @@ class AccessCode(TenantModel):
         ("1d", "1 day (1d)"),
     ]
 
-    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="+")
+    # RESTRICT: a code keeps its lock from being deleted alone, not from going with its whole workspace.
+    device = models.ForeignKey("devices.Device", on_delete=models.RESTRICT, related_name="+")
     seam_access_code_id = models.CharField(max_length=100, blank=True, db_index=True)
     name = models.CharField(max_length=200)
     code = models.CharField(
@@ -72,6 +73,8 @@ class AccessCode(TenantModel):
     ends_at = models.DateTimeField(null=True, blank=True)
     type = models.CharField(max_length=16, choices=Type.choices, editable=False, default=Type.ONGOING)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNSET)
+    # Seam: the lock holds the code on its own schedule (native scheduling) while status is still unset.
+    is_scheduled_on_device = models.BooleanField(default=False, editable=False)
     is_offline_access_code = models.BooleanField(default=False)
     is_one_time_use = models.BooleanField(default=False)
     max_time_rounding = models.CharField(max_length=8, choices=MAX_TIME_ROUNDING_CHOICES, default="1hour")

@@ -149,7 +149,7 @@ class Booking(TenantModel):
         TENTATIVE = "tentative", "Tentative"
         CANCELLED = "cancelled", "Cancelled"
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.RESTRICT, related_name="+")
     source = models.CharField(max_length=60, help_text="The booking system, e.g. hostaway.")
     external_id = models.CharField(max_length=200, help_text="The booking's id in that system.")
     guest_name = models.CharField(max_length=200, blank=True)
@@ -201,8 +201,8 @@ class BookingCode(TenantModel):
     """One access code a booking owns, on one of its doors (two on an igloohome door for a long stay)."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="+")
-    access_code = models.OneToOneField("accesscodes.AccessCode", on_delete=models.PROTECT, related_name="+")
-    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="+")
+    access_code = models.OneToOneField("accesscodes.AccessCode", on_delete=models.RESTRICT, related_name="+")
+    device = models.ForeignKey("devices.Device", on_delete=models.RESTRICT, related_name="+")
     part = models.PositiveSmallIntegerField(default=1)
     # Offline codes cannot be revoked: once the booking no longer needs one, it is kept here, released.
     released_at = models.DateTimeField(null=True, blank=True)

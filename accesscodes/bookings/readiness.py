@@ -26,7 +26,12 @@ def door_ready(access_code: AccessCode) -> bool:
         return access_code.sync_state == AccessCode.SyncState.IN_SYNC and bool(
             access_code.seam_access_code_id
         )
-    return access_code.status == AccessCode.Status.SET
+    # A natively scheduled code waits on the lock as "unset" until its start: it is there all the same.
+    return access_code.status == AccessCode.Status.SET or (
+        access_code.status == AccessCode.Status.UNSET
+        and access_code.is_scheduled_on_device
+        and access_code.sync_state == AccessCode.SyncState.IN_SYNC
+    )
 
 
 def bookings_to_check(*, workspace, now):

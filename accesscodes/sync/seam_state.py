@@ -26,6 +26,8 @@ def seam_state_apply(*, access_code: AccessCode, seam_code: dict, now) -> None:
         access_code.code = seam_code["code"]
     for field in ("errors", "warnings"):
         _record_new_issues(access_code, field, seam_code.get(field) or [])
+    if "is_scheduled_on_device" in seam_code:
+        access_code.is_scheduled_on_device = bool(seam_code["is_scheduled_on_device"])
     if "is_managed" in seam_code:
         access_code.is_managed = bool(seam_code["is_managed"])
     if seam_code.get("appearance"):

@@ -7,7 +7,7 @@ from accesscodes.models import AccessCode
 # What Seam reported: written back even when a person changed the code during the Seam call.
 SEAM_FIELDS = (
     "seam_access_code_id", "status", "status_changed_at", "errors", "warnings", "is_managed", "appearance",
-    "create_attempted_at", "create_request", "create_unanswered_at",
+    "create_attempted_at", "create_request", "create_unanswered_at", "is_scheduled_on_device",
 )  # fmt: skip
 # What the sync engine decides, and PINs/windows Seam assigns: never written over a person's change.
 LIFECYCLE_FIELDS = (

@@ -129,3 +129,15 @@ def test_the_periodic_schedule_exists_after_migrate():
     from django_q.models import Schedule
 
     assert Schedule.objects.filter(func="accesscodes.bookings.tasks.dispatch_booking_work").count() == 1
+
+
+def test_a_natively_scheduled_code_waiting_on_the_lock_counts_as_ready(workspace_a, unit):
+    now = timezone.now()
+    book(workspace_a, unit, check_in=now + dt.timedelta(hours=1))
+    codes = AccessCode.objects.for_workspace(workspace_a)
+    codes.update(
+        status=AccessCode.Status.UNSET, sync_state=AccessCode.SyncState.IN_SYNC, is_scheduled_on_device=False
+    )
+    assert bookings_readiness_check(workspace=workspace_a, now=now)["late"] == 1
+    codes.update(is_scheduled_on_device=True)
+    assert bookings_readiness_check(workspace=workspace_a, now=now)["ready"] == 1

@@ -3,7 +3,6 @@ the commands) gives it, or takes away, the periodic Seam work the apps above the
 
 import pytest
 from django.core.management import call_command
-from django.db.models import ProtectedError
 from django_q.models import Schedule
 
 from accesscodes.schedules import RECONCILE_TASK, reconcile_schedule_name
@@ -58,11 +57,6 @@ def test_migrate_gives_schedules_to_a_workspace_created_without_the_service():
     assert workspace_schedules(workspace.pk) == expected_schedules(workspace.pk)
 
 
-@pytest.mark.xfail(
-    raises=ProtectedError,
-    strict=True,
-    reason="AccessCode.device is on_delete=PROTECT; it needs RESTRICT (an AlterField migration in accesscodes)",
-)
 def test_deleting_a_workspace_with_locks_and_codes_deletes_them_too(two_workspaces, make_device):
     # A code keeps its lock from being deleted on its own, but not from going with the whole workspace.
     from accesscodes.models import AccessCode
