@@ -60,6 +60,9 @@ def access_codes_reconcile(*, workspace, client=None, now=None) -> ReconcileOutc
 
 
 def _reconcile_device(client, workspace, device, now, outcome: ReconcileOutcome) -> None:
+    # A row written after the listing began (a push that just created or changed a code) may not match
+    # the listing yet: it is left to the next reconcile rather than read as deleted or outdated.
+    listed_at = timezone.now()
     listing = [
         *client.access_codes_list(device_id=device.seam_device_id),
         *client.access_codes_unmanaged_list(device_id=device.seam_device_id),
@@ -77,7 +80,7 @@ def _reconcile_device(client, workspace, device, now, outcome: ReconcileOutcome)
         try:
             if access_code is None:
                 _place_unknown(workspace, device, seam_code, creators, now, outcome)
-            elif not _busy(access_code, now):
+            elif not _busy(access_code, now, listed_at):
                 seam_state_apply(access_code=access_code, seam_code=seam_code, now=now)
                 access_code.next_poll_at = next_poll_at(access_code=access_code, now=now)
                 access_code_write_back(access_code=access_code, fields=[*SEAM_FIELDS, *LIFECYCLE_FIELDS])
@@ -85,7 +88,7 @@ def _reconcile_device(client, workspace, device, now, outcome: ReconcileOutcome)
         except Exception as error:
             _record_error(workspace, access_code, seam_code, error, now, outcome)
     for seam_id, access_code in portal_codes.items():
-        if seam_id not in seen and not _busy(access_code, now):
+        if seam_id not in seen and not _busy(access_code, now, listed_at):
             try:
                 gone_handle(access_code=access_code, now=now)
                 outcome.removed += 1
@@ -127,7 +130,7 @@ def _record_error(workspace, access_code, seam_code: dict, error: Exception, now
         crash_record(workspace=workspace, access_code_id=access_code.pk, error=error, now=now)
 
 
-def _busy(access_code: AccessCode, now) -> bool:
-    """Codes a push task owns right now, or with work queued, are left to that task."""
+def _busy(access_code: AccessCode, now, listed_at) -> bool:
+    """Codes a push task owns right now, has work queued for, or wrote since the listing are left alone."""
     leased = access_code.sync_lease_until is not None and access_code.sync_lease_until > now
-    return leased or access_code.sync_state in PENDING_STATES
+    return leased or access_code.sync_state in PENDING_STATES or access_code.updated_at >= listed_at
