@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class DevicesConfig(AppConfig):
     name = "devices"
+
+    def ready(self):
+        from devices import page_sections
+
+        page_sections.register()

@@ -1,0 +1,20 @@
+"""Showing stored UTC times in a zone without ever failing on an extreme date."""
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+
+def zoned(value: datetime) -> datetime:
+    """The aware value in the active zone, or in UTC when the zone would push it past year 1 or 9999 (a
+    code adopted from Seam can carry any date): shown in a zone that is named, never an error page."""
+    try:
+        return timezone.localtime(value)
+    except (OverflowError, ValueError):
+        return value.astimezone(UTC)
+
+
+def wall_clock(value: datetime | None) -> datetime | None:
+    """The value as a naive local time for a form's initial data, so the form does not convert it again
+    (its own conversion has no fallback for extreme dates)."""
+    return zoned(value).replace(tzinfo=None) if value is not None else None
