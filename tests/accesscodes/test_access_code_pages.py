@@ -31,7 +31,9 @@ def make_codes(workspace, device, count, first=0):
         access_code_create(workspace=workspace, device=device, name=f"Guest {n:03d}", code=f"{4100 + n}")
 
 
-def test_device_page_shows_rules_and_a_form_that_posts_to_the_codes_app(alice_client, workspace_a, make_device):
+def test_device_page_shows_rules_and_a_form_that_posts_to_the_codes_app(
+    alice_client, workspace_a, make_device
+):
     device = make_device(workspace_a, "ultraloq")
     response = alice_client.get(reverse("device_detail", args=["alpha", device.pk]))
     assert response.status_code == 200
@@ -89,7 +91,9 @@ def test_removed_device_refuses_new_codes(alice_client, workspace_a, make_device
     device = make_device(workspace_a, removed_at=timezone.now())
     page = alice_client.get(reverse("device_detail", args=["alpha", device.pk]))
     assert b"Create code" not in page.content
-    response = alice_client.post(create_url(device), {"name": "Guest", "code": "4821", "max_time_rounding": "1hour"})
+    response = alice_client.post(
+        create_url(device), {"name": "Guest", "code": "4821", "max_time_rounding": "1hour"}
+    )
     assert response.status_code == 400
     assert b"removed from Seam" in response.content
     assert AccessCode.objects.for_workspace(workspace_a).count() == 0
@@ -282,15 +286,19 @@ def test_list_filters_by_status(alice_client, workspace_a, make_device):
     assert [row["code"].name for row in response.context["rows"]] == ["Set one"]
 
 
-@pytest.mark.parametrize(
-    "query", [{"status": "\x00"}, {"sync_state": "no-such-state"}, {"type": "x" * 500}, {"status": "SET"}]
-)
+@pytest.mark.parametrize("query", [{"sync_state": "no-such-state"}, {"type": "x" * 500}, {"status": "SET"}])
 def test_bad_filters_are_a_400_with_the_error_shown(alice_client, workspace_a, make_device, query):
     access_code_create(workspace=workspace_a, device=make_device(workspace_a), name="Guest", code="4821")
     response = alice_client.get(reverse("access_code_list", args=["alpha"]), query)
     assert response.status_code == 400
     assert response.context["rows"] == []
-    assert b"Select a valid choice" in response.content or b"Null characters" in response.content
+    assert b"Select a valid choice" in response.content
+
+
+def test_nul_in_the_query_string_is_a_400_before_any_query(alice_client, workspace_a):
+    """PostgreSQL refuses NUL in text: `?status=%00` used to reach it and fail with DataError."""
+    response = alice_client.get(reverse("access_code_list", args=["alpha"]), {"status": "\x00"})
+    assert response.status_code == 400
 
 
 def test_year_9999_code_renders_after_the_zone_moves_east(alice_client, workspace_a, make_device):
