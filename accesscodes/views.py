@@ -24,7 +24,7 @@ from accesscodes.services import (
     access_code_update,
 )
 from devices.models import Device
-from portal.local_time import wall_clock
+from portal.local_time import fits_zone
 from portal.models import CODE_EDITOR_ROLES
 from portal.tenant_views import WorkspaceView
 
@@ -128,8 +128,19 @@ class AccessCodeDetailView(WorkspaceView):
     @staticmethod
     def edit_form(access_code, data=None):
         initial = {field: getattr(access_code, field) for field in AccessCodeEditForm.base_fields}
-        initial.update(starts_at=wall_clock(access_code.starts_at), ends_at=wall_clock(access_code.ends_at))
         return AccessCodeEditForm(data, initial=initial)
+
+    def change_refusal(self, access_code) -> str | None:
+        """Why the page offers no change form: the lock's rules, or a window the form cannot show."""
+        window = [moment for moment in (access_code.starts_at, access_code.ends_at) if moment is not None]
+        if not all(fits_zone(moment) for moment in window):
+            # A code adopted from Seam can carry any date; a form showing it in UTC as if it were local
+            # time would move the window when saved.
+            return (
+                f"This code's window reaches past the end of the calendar in {self.workspace.timezone}, so it "
+                "cannot be edited here. Delete it and create a new one."
+            )
+        return modification_refusal(access_code)
 
     def detail_page(self, access_code, form, status):
         return self.render_page(
@@ -139,7 +150,7 @@ class AccessCodeDetailView(WorkspaceView):
             row=access_code_rows(access_codes=[access_code])[0],
             history=access_code_history(workspace=self.workspace, access_code=access_code),
             form=form,
-            modification_refusal=modification_refusal(access_code),
+            modification_refusal=self.change_refusal(access_code),
             deletion_refusal=deletion_refusal(access_code),
         )
 

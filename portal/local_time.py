@@ -14,7 +14,10 @@ def zoned(value: datetime) -> datetime:
         return value.astimezone(UTC)
 
 
-def wall_clock(value: datetime | None) -> datetime | None:
-    """The value as a naive local time for a form's initial data, so the form does not convert it again
-    (its own conversion has no fallback for extreme dates)."""
-    return zoned(value).replace(tzinfo=None) if value is not None else None
+def fits_zone(value: datetime) -> bool:
+    """Whether the value has a local time in the active zone (not past year 1 or 9999 there)."""
+    try:
+        timezone.localtime(value)
+    except (OverflowError, ValueError):
+        return False
+    return True

@@ -99,7 +99,7 @@ def test_removed_device_refuses_new_codes(alice_client, workspace_a, make_device
     assert AccessCode.objects.for_workspace(workspace_a).count() == 0
 
 
-@pytest.mark.parametrize("device_param", ["", "abc", "%00", "99999999999999999999", "-1"])
+@pytest.mark.parametrize("device_param", ["", "abc", "1.5", "99999999999999999999", "-1"])
 def test_create_for_a_device_that_is_not_there_is_404(alice_client, workspace_a, device_param):
     url = f"{reverse('access_code_create', args=['alpha'])}?device={device_param}"
     assert alice_client.get(url).status_code == 404
@@ -192,11 +192,15 @@ def test_offline_code_page_explains_what_is_possible(alice_client, workspace_a, 
         ends_at=start + dt.timedelta(hours=24),
         is_offline_access_code=True,
     )
+    refusal = b"cannot be deleted through the Seam API"
     page = alice_client.get(reverse("access_code_detail", args=["alpha", access_code.pk]))
     assert b"Delete from the lock" not in page.content
-    assert b"expire" in page.content
+    assert refusal in page.content
+    assert b"cannot be changed once created" in page.content
+    assert b"Save change" not in page.content
     response = alice_client.post(reverse("access_code_delete", args=["alpha", access_code.pk]), follow=True)
-    assert b"expire" in response.content
+    answers = [str(message) for message in response.context["messages"]]
+    assert len(answers) == 1 and refusal.decode() in answers[0]
     access_code.refresh_from_db()
     assert access_code.removed_at is None
 
@@ -320,3 +324,7 @@ def test_year_9999_code_renders_after_the_zone_moves_east(alice_client, workspac
         assert response.status_code == 200, url
         # Shown in UTC, and saying so, rather than in a zone where the date does not exist.
         assert b'9999-12-31 22:00 <span class="zone">UTC</span>' in response.content, url
+    # No change form pre-filled with a UTC time that saving would read as Tokyo time.
+    detail = alice_client.get(reverse("access_code_detail", args=["alpha", access_code.pk]))
+    assert b"Save change" not in detail.content
+    assert b"reaches past the end of the calendar in Asia/Tokyo" in detail.content
