@@ -21,7 +21,7 @@ class PageSections:
         self._providers: list[SectionProvider] = []
 
     def register(self, provider: SectionProvider) -> None:
-        # ready() may run more than once (e.g. in tests); one provider, one section.
+        # Registering the same provider again (a test calling register()) must not show it twice.
         if provider not in self._providers:
             self._providers.append(provider)
 
