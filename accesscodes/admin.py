@@ -38,7 +38,10 @@ class DeviceFilter(admin.SimpleListFilter):
         return [(str(device.pk), device.name) for device in devices.only("pk", "name")]
 
     def queryset(self, request, queryset):
-        return queryset.filter(device_id=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        # A hand-edited `?device=abc` matches nothing rather than raising ValueError.
+        return queryset.filter(device_id=self.value()) if self.value().isdigit() else queryset.none()
 
 
 class AccessCodeAdminForm(forms.ModelForm):

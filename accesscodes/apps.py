@@ -6,6 +6,7 @@ class AccessCodesConfig(AppConfig):
     verbose_name = "Access codes"
 
     def ready(self):
-        from accesscodes import receivers
+        from accesscodes import page_sections, receivers
 
         receivers.connect(app_config=self)
+        page_sections.register()

@@ -1,3 +1,6 @@
+from django.db.models import Count, Q
+
+from accesscodes.explanations import explain
 from accesscodes.models import AccessCode, AccessCodeEvent
 from accesscodes.provider_facts import code_draft, device_facts
 from accesscodes.providers import (
@@ -8,19 +11,36 @@ from accesscodes.providers import (
 )
 
 
-def access_codes_for_workspace(*, workspace, filters=None):
+def access_codes_for_workspace(
+    *, workspace, status: str = "", sync_state: str = "", type: str = "", device=None, include_removed=False
+):
+    """The code list's rows, newest first. Values are expected to be validated choices (the page's filter
+    form does that): an empty one means "any"."""
     queryset = AccessCode.objects.for_workspace(workspace).select_related("device", "created_by")
-    for name in ("status", "sync_state", "type", "device"):
-        value = (filters or {}).get(name)
-        if value:
-            queryset = queryset.filter(**{name: value})
-    if not (filters or {}).get("include_removed"):
+    lookups = {"status": status, "sync_state": sync_state, "type": type, "device": device}
+    queryset = queryset.filter(**{name: value for name, value in lookups.items() if value})
+    if not include_removed:
         queryset = queryset.filter(removed_at__isnull=True)
-    return queryset.order_by("-created_at")
+    return queryset.order_by("-created_at", "-pk")
 
 
 def access_codes_for_device(*, workspace, device):
-    return access_codes_for_workspace(workspace=workspace, filters={"device": device.pk})
+    return access_codes_for_workspace(workspace=workspace, device=device)
+
+
+def access_code_counts(*, workspace) -> dict:
+    """Active codes, and how many of them wait for Seam or were refused, in one query."""
+    active = Q(removed_at__isnull=True)
+    pending = [
+        AccessCode.SyncState.PENDING_CREATE,
+        AccessCode.SyncState.PENDING_UPDATE,
+        AccessCode.SyncState.PENDING_DELETE,
+    ]
+    return AccessCode.objects.for_workspace(workspace).aggregate(
+        total=Count("pk", filter=active),
+        waiting=Count("pk", filter=active & Q(sync_state__in=pending)),
+        refused=Count("pk", filter=active & Q(sync_state=AccessCode.SyncState.FAILED)),
+    )
 
 
 def access_code_get(*, workspace, pk) -> AccessCode:
@@ -45,7 +65,13 @@ def local_window(*, access_code) -> dict | None:
     Formatted here because templates would convert aware datetimes to the viewer's timezone."""
     if not access_code.starts_at:
         return None
-    window = device_local_window(device_facts(access_code.device), access_code.starts_at, access_code.ends_at)
+    try:
+        window = device_local_window(
+            device_facts(access_code.device), access_code.starts_at, access_code.ends_at
+        )
+    except OverflowError:
+        # A date near year 1 or 9999 (Seam can report any) has no local time in the lock's zone.
+        return None
     if window is None:
         return None
     starts, ends = window
@@ -54,6 +80,18 @@ def local_window(*, access_code) -> dict | None:
         "ends": f"{ends:%Y-%m-%d %H:%M}",
         "zone": str(starts.tzinfo),
     }
+
+
+def access_code_rows(*, access_codes) -> list[dict]:
+    """What a list shows per code, from codes loaded with their device (no query per row)."""
+    return [
+        {
+            "code": access_code,
+            "local_window": local_window(access_code=access_code),
+            "issues": [explain(issue) for issue in [*access_code.errors, *access_code.warnings]],
+        }
+        for access_code in access_codes
+    ]
 
 
 def modification_refusal(access_code: AccessCode) -> str | None:

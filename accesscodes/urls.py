@@ -3,9 +3,10 @@ from django.urls import path
 from accesscodes import views
 
 urlpatterns = [
-    path("", views.access_code_list, name="access_code_list"),
-    path("<int:pk>/", views.access_code_detail, name="access_code_detail"),
-    path("<int:pk>/delete/", views.access_code_delete_view, name="access_code_delete"),
-    path("<int:pk>/retry/", views.access_code_retry_view, name="access_code_retry"),
-    path("<int:pk>/backup/", views.access_code_backup_view, name="access_code_backup"),
+    path("", views.AccessCodeListView.as_view(), name="access_code_list"),
+    path("new/", views.AccessCodeCreateView.as_view(), name="access_code_create"),
+    path("<int:pk>/", views.AccessCodeDetailView.as_view(), name="access_code_detail"),
+    path("<int:pk>/delete/", views.AccessCodeDeleteView.as_view(), name="access_code_delete"),
+    path("<int:pk>/retry/", views.AccessCodeRetryView.as_view(), name="access_code_retry"),
+    path("<int:pk>/backup/", views.AccessCodeBackupView.as_view(), name="access_code_backup"),
 ]

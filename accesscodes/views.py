@@ -1,23 +1,20 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect
 
 from accesscodes.backup import access_code_backup_pull
-from accesscodes.explanations import explain
+from accesscodes.filters import AccessCodeFilterForm
 from accesscodes.forms import AccessCodeEditForm, AccessCodeForm
 from accesscodes.models import AccessCode
 from accesscodes.selectors import (
     access_code_get,
     access_code_history,
-    access_codes_for_device,
+    access_code_rows,
     access_codes_for_workspace,
     deletion_refusal,
     device_rules,
-    local_window,
     modification_refusal,
 )
 from accesscodes.services import (
@@ -27,107 +24,97 @@ from accesscodes.services import (
     access_code_update,
 )
 from devices.models import Device
-from portal.selectors import user_can_edit_codes, workspace_get_for_user
+from portal.local_time import fits_zone
+from portal.models import CODE_EDITOR_ROLES
+from portal.tenant_views import WorkspaceView
+
+CODES_PER_PAGE = 50
 
 
-def _workspace_for(request, workspace_slug):
-    workspace = workspace_get_for_user(user=request.user, slug=workspace_slug)
-    # Times in forms and pages are the workspace's local time.
-    timezone.activate(workspace.timezone)
-    return workspace, user_can_edit_codes(user=request.user, workspace=workspace)
+def code_page(request, access_codes):
+    """One page of codes with their rows; `?page=` values that are not a page number show the first or
+    last page rather than an error."""
+    page = Paginator(access_codes, CODES_PER_PAGE).get_page(request.GET.get("page"))
+    return page, access_code_rows(access_codes=page.object_list)
 
 
-def _require_editor(can_edit: bool) -> None:
-    if not can_edit:
-        raise PermissionDenied("Viewers cannot change access codes.")
-
-
-def _device_or_404(workspace, device_id) -> Device:
-    device = Device.objects.for_workspace(workspace).filter(pk=device_id).first()
-    if device is None:
-        raise Http404("No such device")
-    return device
-
-
-def _code_or_404(workspace, pk) -> AccessCode:
+def access_code_or_404(workspace, pk) -> AccessCode:
     try:
         return access_code_get(workspace=workspace, pk=pk)
     except AccessCode.DoesNotExist as exc:
         raise Http404("No such access code") from exc
 
 
-def _rows(access_codes):
-    return [
-        {
-            "code": access_code,
-            "local_window": local_window(access_code=access_code),
-            "issues": [explain(issue) for issue in [*access_code.errors, *access_code.warnings]],
-        }
-        for access_code in access_codes
-    ]
+class AccessCodeListView(WorkspaceView):
+    def get(self, request):
+        filters = AccessCodeFilterForm(request.GET)
+        if filters.is_valid():
+            access_codes = access_codes_for_workspace(workspace=self.workspace, **filters.cleaned_data)
+        else:
+            access_codes = AccessCode.objects.for_workspace(self.workspace).none()
+        page, rows = code_page(request, access_codes)
+        return self.render_page(
+            "accesscodes/access_code_list.html",
+            status=200 if filters.is_valid() else 400,
+            filters=filters,
+            page=page,
+            rows=rows,
+        )
 
 
-@login_required
-def access_code_list(request, workspace_slug):
-    workspace, can_edit = _workspace_for(request, workspace_slug)
-    filters = {name: request.GET.get(name, "") for name in ("status", "sync_state", "type")}
-    access_codes = access_codes_for_workspace(workspace=workspace, filters=filters)
-    return render(
-        request,
-        "accesscodes/access_code_list.html",
-        {
-            "workspace": workspace,
-            "rows": _rows(access_codes),
-            "filters": filters,
-            "statuses": AccessCode.Status.choices,
-            "sync_states": AccessCode.SyncState.choices,
-            "can_edit": can_edit,
-        },
-    )
+class AccessCodeCreateView(WorkspaceView):
+    """`codes/new/?device=<id>`: the device page's "new code" form posts here; a refused code comes back
+    to this page with the errors on their fields."""
 
+    read_roles = CODE_EDITOR_ROLES
 
-@login_required
-def device_detail(request, workspace_slug, device_id):
-    workspace, can_edit = _workspace_for(request, workspace_slug)
-    device = _device_or_404(workspace, device_id)
-    form = AccessCodeForm(request.POST or None)
-    if request.method == "POST":
-        _require_editor(can_edit)
+    def device(self) -> Device:
+        device_id = self.request.GET.get("device", "")
+        device = (
+            Device.objects.for_workspace(self.workspace).filter(pk=int(device_id)).first()
+            if device_id.isascii() and device_id.isdigit()
+            else None
+        )
+        if device is None:
+            raise Http404("No such device")
+        return device
+
+    def get(self, request):
+        return self.form_page(self.device(), AccessCodeForm(), status=200)
+
+    def post(self, request):
+        device = self.device()
+        form = AccessCodeForm(request.POST)
         if form.is_valid():
             try:
                 access_code = access_code_create(
-                    workspace=workspace, device=device, created_by=request.user, **form.cleaned_data
+                    workspace=self.workspace, device=device, created_by=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
                 messages.success(request, f"“{access_code.name}” created; it is being sent to the lock.")
-                return redirect("access_code_detail", workspace.slug, access_code.pk)
-    return render(
-        request,
-        "accesscodes/device_detail.html",
-        {
-            "workspace": workspace,
-            "device": device,
-            "rules": device_rules(device=device),
-            "device_issues": [explain(issue) for issue in [*device.errors, *device.warnings]],
-            "rows": _rows(access_codes_for_device(workspace=workspace, device=device)),
-            "form": form,
-            "can_edit": can_edit and not device.is_removed,
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+                return redirect("access_code_detail", self.workspace.slug, access_code.pk)
+        return self.form_page(device, form, status=400)
+
+    def form_page(self, device, form, status):
+        return self.render_page(
+            "accesscodes/access_code_create.html",
+            status=status,
+            device=device,
+            rules=device_rules(device=device),
+            form=form,
+        )
 
 
-@login_required
-def access_code_detail(request, workspace_slug, pk):
-    workspace, can_edit = _workspace_for(request, workspace_slug)
-    access_code = _code_or_404(workspace, pk)
-    refusal = modification_refusal(access_code)
-    initial = {field: getattr(access_code, field) for field in AccessCodeEditForm.base_fields}
-    form = AccessCodeEditForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        _require_editor(can_edit)
+class AccessCodeDetailView(WorkspaceView):
+    def get(self, request, pk):
+        access_code = access_code_or_404(self.workspace, pk)
+        return self.detail_page(access_code, self.edit_form(access_code), status=200)
+
+    def post(self, request, pk):
+        access_code = access_code_or_404(self.workspace, pk)
+        form = self.edit_form(access_code, data=request.POST)
         if form.is_valid():
             try:
                 access_code_update(access_code=access_code, actor=request.user, **form.cleaned_data)
@@ -135,50 +122,67 @@ def access_code_detail(request, workspace_slug, pk):
                 form.add_service_errors(error)
             else:
                 messages.success(request, "Change saved; it is being sent to the lock.")
-                return redirect("access_code_detail", workspace.slug, access_code.pk)
-    return render(
-        request,
-        "accesscodes/access_code_detail.html",
-        {
-            "workspace": workspace,
-            "access_code": access_code,
-            "row": _rows([access_code])[0],
-            "history": access_code_history(workspace=workspace, access_code=access_code),
-            "form": form,
-            "can_edit": can_edit,
-            "modification_refusal": refusal,
-            "deletion_refusal": deletion_refusal(access_code),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+                return redirect("access_code_detail", self.workspace.slug, access_code.pk)
+        return self.detail_page(access_code, form, status=400)
+
+    @staticmethod
+    def edit_form(access_code, data=None):
+        initial = {field: getattr(access_code, field) for field in AccessCodeEditForm.base_fields}
+        return AccessCodeEditForm(data, initial=initial)
+
+    def change_refusal(self, access_code) -> str | None:
+        """Why the page offers no change form: the lock's rules, or a window the form cannot show."""
+        window = [moment for moment in (access_code.starts_at, access_code.ends_at) if moment is not None]
+        if not all(fits_zone(moment) for moment in window):
+            # A code adopted from Seam can carry any date; a form showing it in UTC as if it were local
+            # time would move the window when saved.
+            return (
+                f"This code's window reaches past the end of the calendar in {self.workspace.timezone}, so it "
+                "cannot be edited here. Delete it and create a new one."
+            )
+        return modification_refusal(access_code)
+
+    def detail_page(self, access_code, form, status):
+        return self.render_page(
+            "accesscodes/access_code_detail.html",
+            status=status,
+            access_code=access_code,
+            row=access_code_rows(access_codes=[access_code])[0],
+            history=access_code_history(workspace=self.workspace, access_code=access_code),
+            form=form,
+            modification_refusal=self.change_refusal(access_code),
+            deletion_refusal=deletion_refusal(access_code),
+        )
 
 
-def _code_action(request, workspace_slug, pk, action, done):
-    workspace, can_edit = _workspace_for(request, workspace_slug)
-    _require_editor(can_edit)
-    access_code = _code_or_404(workspace, pk)
-    try:
-        action(access_code=access_code, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done)
-    return redirect("access_code_detail", workspace.slug, access_code.pk)
+class AccessCodeActionView(WorkspaceView):
+    """A button on the code's page: run `action`, say how it went, go back to the page."""
+
+    http_method_names = ["post"]
+    action = None
+    done = ""
+
+    def post(self, request, pk):
+        access_code = access_code_or_404(self.workspace, pk)
+        try:
+            self.action(access_code=access_code, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, self.done)
+        return redirect("access_code_detail", self.workspace.slug, access_code.pk)
 
 
-@login_required
-@require_POST
-def access_code_delete_view(request, workspace_slug, pk):
-    return _code_action(request, workspace_slug, pk, access_code_delete, "Deletion requested.")
+class AccessCodeDeleteView(AccessCodeActionView):
+    action = staticmethod(access_code_delete)
+    done = "Deletion requested."
 
 
-@login_required
-@require_POST
-def access_code_retry_view(request, workspace_slug, pk):
-    return _code_action(request, workspace_slug, pk, access_code_sync_retry, "Retry queued.")
+class AccessCodeRetryView(AccessCodeActionView):
+    action = staticmethod(access_code_sync_retry)
+    done = "Retry queued."
 
 
-@login_required
-@require_POST
-def access_code_backup_view(request, workspace_slug, pk):
-    return _code_action(request, workspace_slug, pk, access_code_backup_pull, "Backup code pulled.")
+class AccessCodeBackupView(AccessCodeActionView):
+    action = staticmethod(access_code_backup_pull)
+    done = "Backup code pulled."

@@ -40,7 +40,7 @@ def devices_removed(*, workspace) -> QuerySet[Device]:
 def devices_filtered(
     *, workspace, manufacturer: str = "", health: str = "", removed: bool = False
 ) -> QuerySet[Device]:
-    """The devices page's rows; unknown filter values are ignored rather than emptying the page."""
+    """The devices page's rows; the page's filter form has validated the values."""
     devices = devices_removed(workspace=workspace) if removed else devices_active(workspace=workspace)
     if manufacturer:
         devices = devices.filter(manufacturer=manufacturer)

@@ -1,6 +1,4 @@
-from django.http import Http404
-
-from portal.models import CODE_EDITOR_ROLES, Membership, Role, Workspace
+from portal.models import Membership, Role, Workspace
 
 
 def workspaces_for_user(*, user, roles=None):
@@ -20,15 +18,3 @@ def workspace_role(*, user, workspace) -> str | None:
         return Role.OWNER
     membership = Membership.objects.for_user(user).filter(workspace=workspace).first()
     return membership.role if membership else None
-
-
-def workspace_get_for_user(*, user, slug: str) -> Workspace:
-    """The workspace by slug, or 404 when it does not exist *or* the user is not a member (no leak)."""
-    try:
-        return workspaces_for_user(user=user).get(slug=slug)
-    except Workspace.DoesNotExist as exc:
-        raise Http404("No such workspace") from exc
-
-
-def user_can_edit_codes(*, user, workspace) -> bool:
-    return workspace_role(user=user, workspace=workspace) in CODE_EDITOR_ROLES

@@ -1,7 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from portal.selectors import workspace_get_for_user, workspace_role, workspaces_for_user
+from portal.page_sections import workspace_page
+from portal.selectors import workspaces_for_user
+from portal.tenant_views import WorkspaceView
 
 
 @login_required
@@ -10,18 +12,9 @@ def home(request):
     return render(request, "portal/home.html", {"workspaces": workspaces})
 
 
-@login_required
-def workspace_detail(request, slug):
-    workspace = workspace_get_for_user(user=request.user, slug=slug)
-    context = {"workspace": workspace, "role": workspace_role(user=request.user, workspace=workspace)}
-    context.update(workspace_sections(workspace=workspace))
-    return render(request, "portal/workspace_detail.html", context)
-
-
-def workspace_sections(*, workspace):
-    from devices.selectors import device_health_summary, sync_run_latest
-
-    return {
-        "health": device_health_summary(workspace=workspace),
-        "last_sync": sync_run_latest(workspace=workspace),
-    }
+class WorkspaceDetailView(WorkspaceView):
+    def get(self, request):
+        return self.render_page(
+            "portal/workspace_detail.html",
+            sections=workspace_page.sections(request=request, access=self.access),
+        )

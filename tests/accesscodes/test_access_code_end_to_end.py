@@ -23,7 +23,7 @@ def test_code_created_in_the_browser_reaches_set(client, sandbox_workspace, alic
     worker = django_q_worker()
 
     response = client.post(
-        reverse("device_detail", args=[workspace.slug, device.pk]),
+        f"{reverse('access_code_create', args=[workspace.slug])}?device={device.pk}",
         {"name": "Jane Doe", "max_time_rounding": "1hour", "prefer_native_scheduling": "on"},
     )
     assert response.status_code == 302
