@@ -59,6 +59,16 @@ class SeamAuthError(SeamError):
     """401/403: the API key is wrong, revoked or lacks access."""
 
 
+class SeamSettingsUnusable(SeamError):
+    """The workspace's key or URL cannot be used (e.g. the key cannot be decrypted); nothing was sent."""
+
+    def __init__(self, message: str, *, route: str | None = None):
+        super().__init__(message, type="workspace_settings_unusable", route=route, permanent=True)
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class SeamNotFound(SeamError):
     """404: the object does not exist (for access codes this is also how Seam reports a removed code)."""
 
