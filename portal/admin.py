@@ -29,7 +29,25 @@ class ActorFormMixin:
     actor = None
 
 
-class WorkspaceAdminForm(ActorFormMixin, forms.ModelForm):
+class WorkspaceSettingsForm(ActorFormMixin, forms.ModelForm):
+    """What owners and admins change; the Seam connection is the owners' (WorkspaceAdminForm)."""
+
+    class Meta:
+        model = Workspace
+        fields = ["name", "slug", "timezone", "seam_workspace_id"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            refusals = workspace_change_refusals(
+                actor=self.actor, workspace=self.instance, changed_fields=self.changed_data
+            )
+            for field, message in refusals.items():
+                self.add_error(field, message)
+        return cleaned
+
+
+class WorkspaceAdminForm(WorkspaceSettingsForm):
     # The stored key is never sent back to the browser; leaving the field empty keeps it.
     seam_api_key = SecretField(required=False, help_text="Leave empty to keep the current key.")
 
@@ -43,9 +61,7 @@ class WorkspaceAdminForm(ActorFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        key_field = self.fields.get("seam_api_key")
-        if key_field is None:
-            return
+        key_field = self.fields["seam_api_key"]
         # Blank means "keep the key": only a typed key counts as a change.
         self.initial["seam_api_key"] = ""
         if not self.instance.pk:
@@ -64,20 +80,10 @@ class WorkspaceAdminForm(ActorFormMixin, forms.ModelForm):
     def clean_seam_api_key(self):
         return self.cleaned_data["seam_api_key"] or self.instance.seam_api_key
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk:
-            refusals = workspace_change_refusals(
-                actor=self.actor, workspace=self.instance, changed_fields=self.changed_data
-            )
-            for field, message in refusals.items():
-                self.add_error(field if field in self.fields else None, message)
-        return cleaned
-
 
 @admin.register(Workspace)
 class WorkspaceAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
-    form = WorkspaceAdminForm
+    form = WorkspaceSettingsForm  # owners get WorkspaceAdminForm (get_form)
     list_display = ["name", "slug", "timezone", "masked_seam_api_key", "seam_api_url", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -111,9 +117,11 @@ class WorkspaceAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if self._is_owner(request, obj):
             return ["created_at"]
-        return ["created_at", "masked_seam_api_key", "seam_api_key", "seam_api_url"]
+        return ["created_at", "masked_seam_api_key", "seam_api_url"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if self._is_owner(request, obj):
+            kwargs["form"] = WorkspaceAdminForm
         form = super().get_form(request, obj, change=change, **kwargs)
         form.actor = request.user
         return form

@@ -59,6 +59,15 @@ class TenantAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
             return queryset.dangerously_all_workspaces()
         return queryset.for_workspaces(self.visible_workspaces(request))
 
+    def split_by_role(self, request, objects, roles) -> tuple[list, list]:
+        """The objects whose workspace gives the user one of `roles`, and the others. Admin actions check
+        each selected row: being a manager in one workspace says nothing about another."""
+        allowed = set(workspaces_for_user(user=request.user, roles=roles).values_list("pk", flat=True))
+        permitted, refused = [], []
+        for obj in objects:
+            (permitted if obj.workspace_id in allowed else refused).append(obj)
+        return permitted, refused
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
         if related is not Workspace and hasattr(related.objects, "for_workspaces"):
