@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 
 from accesscodes.models import AccessCode, AccessCodeEvent
@@ -97,7 +98,10 @@ class AccessCodeAdmin(TenantAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with timezone.override(self._form_zone(request, object_id)):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()  # it would otherwise render later, outside the zone
+            return response
 
     def _form_zone(self, request, object_id) -> str | None:
         """The zone of the code's workspace; on a submitted add form, of the chosen lock's workspace."""

@@ -139,6 +139,12 @@ class WorkspaceAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
             return request.user.is_superuser
         return workspace_role(user=request.user, workspace=obj) == Role.OWNER
 
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, _, protected = super().get_deleted_objects(objs, request)
+        # Whoever may delete the workspace deletes all it holds, including rows nobody deletes one by one
+        # here (Seam's mirror, the last owner's membership).
+        return to_delete, model_count, set(), protected
+
     def save_model(self, request, obj, form, change):
         if change:
             obj.save()
