@@ -1,4 +1,4 @@
-"""Who may change what in a workspace, for every entry point (admin, pages, API).
+"""Who may change what in a workspace: one set of rules for every entry point that changes settings or members.
 
 Each function answers with the reasons for refusing (empty when the change is allowed), so a form can show
 them next to its fields and a service can raise them. Call them inside the transaction that writes the
