@@ -59,16 +59,6 @@ class SeamAuthError(SeamError):
     """401/403: the API key is wrong, revoked or lacks access."""
 
 
-class SeamSettingsUnusable(SeamError):
-    """The workspace's key or URL cannot be used (e.g. the key cannot be decrypted); nothing was sent."""
-
-    def __init__(self, message: str, *, route: str | None = None):
-        super().__init__(message, type="workspace_settings_unusable", route=route, permanent=True)
-
-    def __str__(self) -> str:
-        return self.message
-
-
 class SeamNotFound(SeamError):
     """404: the object does not exist (for access codes this is also how Seam reports a removed code)."""
 
@@ -100,6 +90,17 @@ class SeamUnavailable(SeamError):
     def __init__(self, message: str, *, outcome_unknown: bool, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.outcome_unknown = outcome_unknown
+
+
+class SeamSettingsUnusable(SeamUnavailable):
+    """The workspace's key or URL cannot be used (e.g. the key cannot be decrypted), so nothing was sent.
+    Unavailable rather than refused: once an owner fixes the settings, the deferred work goes through."""
+
+    def __init__(self, message: str, *, route: str | None = None):
+        super().__init__(message, type="workspace_settings_unusable", route=route, outcome_unknown=False)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 _STATUS_CLASSES: dict[int, type[SeamError]] = {

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
+from accesscodes.models import AccessCode
+from accesscodes.services import access_code_create
+from accesscodes.tasks import process_due_access_codes
 from devices.models import SyncRun
 from devices.services import device_sync
 from portal.crypto import build_fernet
@@ -86,6 +89,17 @@ def test_a_sync_records_why_it_cannot_reach_seam(workspace_a, encryption_key_los
     assert run.status == SyncRun.Status.FAILED
     assert "cannot be decrypted" in run.error_message
     assert "enter the Seam API key again" in run.error_message
+
+
+def test_access_code_work_waits_with_a_readable_reason(workspace_a, make_device, encryption_key_lost):
+    access_code = access_code_create(
+        workspace=workspace_a, device=make_device(workspace_a), name="Guest", code="4821"
+    )
+    process_due_access_codes(workspace_a.pk)
+    access_code.refresh_from_db()
+    # Deferred, not failed: once an owner enters the key again, the code goes to Seam by itself.
+    assert access_code.sync_state == AccessCode.SyncState.PENDING_CREATE
+    assert "enter the Seam API key again" in access_code.last_sync_error
 
 
 def test_the_decrypted_key_hides_itself_in_reprs(workspace_a):
