@@ -1,6 +1,11 @@
+import zoneinfo
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.template.response import SimpleTemplateResponse
+from django.utils import timezone
 
 from accesscodes.models import AccessCode, AccessCodeEvent
 from accesscodes.selectors import deletion_refusal
@@ -14,6 +19,8 @@ from accesscodes.services import (
 from devices.models import Device
 from portal.admin_scoping import TenantAdmin
 from portal.selectors import workspaces_for_user
+
+TIME_FIELDS = ("starts_at", "ends_at")
 
 CREATE_FIELDS = [
     "device", "name", "code", "starts_at", "ends_at", "is_offline_access_code", "is_one_time_use",
@@ -82,13 +89,66 @@ class AccessCodeEventInline(admin.TabularInline):
 @admin.register(AccessCode)
 class AccessCodeAdmin(TenantAdmin):
     form = AccessCodeAdminForm
-    list_display = ["name", "device", "status", "type", "starts_at", "ends_at", "sync_state", "workspace"]
+    list_display = ["name", "device", "status", "type", "starts", "ends", "sync_state", "workspace"]
     list_filter = ["status", DeviceFilter, "type", "sync_state", "is_offline_access_code", "is_managed"]
     list_select_related = ["device", "workspace"]
     search_fields = ["name", "seam_access_code_id"]
     readonly_fields = SEAM_STATE_FIELDS
     inlines = [AccessCodeEventInline]
     actions = ["retry_sync", "delete_through_seam"]
+
+    # -- times: typed and shown in the code's workspace zone, which every time field names ---------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with timezone.override(self._form_zone(request, object_id)):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()  # it would otherwise render later, outside the zone
+            return response
+
+    def _form_zone(self, request, object_id) -> str | None:
+        """The zone of the code's workspace; on a submitted add form, of the chosen lock's workspace."""
+        if object_id is not None:
+            access_code = self.get_object(request, unquote(object_id))
+            return form_zone(access_code) if access_code else None
+        device_id = request.POST.get("device", "")
+        if not device_id.isdigit():
+            return None
+        device = (
+            Device.objects.for_workspaces(self.editable_workspaces(request))
+            .select_related("workspace")
+            .filter(pk=device_id)
+            .first()
+        )
+        return device.workspace.timezone if device else None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        help_text = self._time_help_text(request, obj)
+        for name in TIME_FIELDS:
+            if name in form.base_fields:
+                form.base_fields[name].help_text = help_text
+        return form
+
+    def _time_help_text(self, request, obj) -> str:
+        if obj is not None:
+            zone = form_zone(obj)
+            if zone != obj.workspace.timezone:
+                return f"In {zone}: the workspace's zone ({obj.workspace.timezone}) cannot show these dates."
+            return f"In {zone}, the time zone of the code's workspace."
+        zones = sorted(set(self.editable_workspaces(request).values_list("timezone", flat=True)))
+        if len(zones) == 1:
+            return f"In {zones[0]}, the time zone of the lock's workspace."
+        listed = ", ".join(zones[:6]) + (", …" if len(zones) > 6 else "")
+        return f"In the time zone of the chosen lock's workspace ({listed})."
+
+    @admin.display(description="starts", ordering="starts_at")
+    def starts(self, access_code):
+        return in_workspace_zone(access_code.starts_at, access_code.workspace)
+
+    @admin.display(description="ends", ordering="ends_at")
+    def ends(self, access_code):
+        return in_workspace_zone(access_code.ends_at, access_code.workspace)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -133,13 +193,17 @@ class AccessCodeAdmin(TenantAdmin):
     def delete_model(self, request, obj):
         access_code_delete(access_code=obj, actor=request.user)
 
-    def delete_queryset(self, request, queryset):
-        for access_code in queryset:
-            access_code_delete(access_code=access_code, actor=request.user)
-
     def _each_through_service(self, request, queryset, service, done):
+        permitted, refused = self.split_by_role(request, queryset, self.edit_roles)
+        if refused:
+            names = ", ".join(str(access_code) for access_code in refused)
+            self.message_user(
+                request,
+                f"Not done for {len(refused)} code(s) of workspaces where you may only view codes: {names}.",
+                messages.ERROR,
+            )
         succeeded = 0
-        for access_code in queryset:
+        for access_code in permitted:
             try:
                 service(access_code=access_code, actor=request.user)
                 succeeded += 1
@@ -155,3 +219,28 @@ class AccessCodeAdmin(TenantAdmin):
     @admin.action(description="Delete selected codes from their locks", permissions=["delete"])
     def delete_through_seam(self, request, queryset):
         self._each_through_service(request, queryset, access_code_delete, "Deletion queued")
+
+
+def form_zone(access_code) -> str:
+    """The workspace's zone, or UTC when a time of the code lies beyond what that zone can show."""
+    zone = zoneinfo.ZoneInfo(access_code.workspace.timezone)
+    try:
+        for name in TIME_FIELDS:
+            value = getattr(access_code, name)
+            if value is not None:
+                value.astimezone(zone)
+    except OverflowError:
+        return "UTC"
+    return access_code.workspace.timezone
+
+
+def in_workspace_zone(value, workspace) -> str | None:
+    """`value` in the workspace's zone, with the zone named; in UTC where that zone cannot show it (a date
+    at the very end of the calendar, as a code found on a lock may carry)."""
+    if value is None:
+        return None
+    try:
+        local = timezone.localtime(value, zoneinfo.ZoneInfo(workspace.timezone))
+    except OverflowError:
+        return f"{value:%Y-%m-%d %H:%M} UTC"
+    return f"{local:%Y-%m-%d %H:%M} {workspace.timezone}"

@@ -8,7 +8,7 @@ from devices.models import ConnectedAccount, Device, SyncRun
 from devices.schedules import device_sync_enqueue
 from devices.selectors import DEVICE_HEALTH_CHOICES, DEVICE_HEALTH_FILTERS, LOW_BATTERY_LEVEL
 from portal.admin_scoping import TenantAdmin
-from portal.models import CODE_EDITOR_ROLES
+from portal.models import CODE_EDITOR_ROLES, Workspace
 from portal.selectors import workspaces_for_user
 
 
@@ -93,16 +93,20 @@ class DeviceAdmin(SeamMirrorAdmin):
 
     @admin.action(description="Sync now with Seam (whole workspace)", permissions=["sync"])
     def sync_now(self, request, queryset):
-        workspaces = workspaces_for_user(user=request.user, roles=CODE_EDITOR_ROLES).filter(
-            pk__in=queryset.values("workspace_id")
-        )
-        for workspace in workspaces:
+        # Checked per workspace of the selection: a manager in one workspace may be a viewer in another.
+        selected = Workspace.objects.filter(pk__in=queryset.values("workspace_id"))
+        permitted = selected.filter(pk__in=workspaces_for_user(user=request.user, roles=CODE_EDITOR_ROLES))
+        refused = selected.exclude(pk__in=permitted)
+        for workspace in permitted:
             device_sync_enqueue(workspace=workspace)
-        names = ", ".join(workspace.name for workspace in workspaces)
-        if names:
+        if permitted:
+            names = ", ".join(workspace.name for workspace in permitted)
             self.message_user(request, f"Sync queued for {names}.", messages.SUCCESS)
-        else:
-            self.message_user(request, "You cannot sync the selected devices' workspaces.", messages.WARNING)
+        if refused:
+            names = ", ".join(workspace.name for workspace in refused)
+            self.message_user(
+                request, f"Not synced: you may only view the devices of {names}.", messages.ERROR
+            )
 
     def has_sync_permission(self, request):
         return workspaces_for_user(user=request.user, roles=CODE_EDITOR_ROLES).exists()

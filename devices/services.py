@@ -13,7 +13,13 @@ from devices.prefetch import prefetched
 from devices.seam_mapping import connected_account_fields, device_fields
 from portal.models import Workspace
 from portal.seam import SeamClient, seam_client_for_workspace
-from portal.seam.errors import SeamAuthError, SeamError, SeamRateLimited, SeamUnavailable
+from portal.seam.errors import (
+    SeamAuthError,
+    SeamError,
+    SeamRateLimited,
+    SeamSettingsUnusable,
+    SeamUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +238,8 @@ def _sync_runs_close_interrupted(*, workspace: Workspace) -> None:
 def sync_error_message(error: SeamError) -> str:
     """What went wrong, in words a property manager can act on."""
     status = f" ({error.status_code})" if error.status_code else ""
+    if isinstance(error, SeamSettingsUnusable):
+        return error.message
     if isinstance(error, SeamAuthError):
         return f"Seam rejected the API key{status}. Check the workspace's Seam API key."
     if isinstance(error, SeamRateLimited):

@@ -1,19 +1,55 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 from portal.admin_scoping import RoleScopedAdminMixin
+from portal.fields import SecretText
 from portal.models import WORKSPACE_ADMIN_ROLES, Membership, Role, Workspace, mask_secret
+from portal.role_rules import membership_change_refusal, workspace_change_refusals, workspace_members_lock
 from portal.selectors import workspace_role
+from portal.services import membership_change, membership_remove, workspace_create, workspace_delete
+
+WORKSPACE_FIELDS = ["name", "slug", "timezone", "seam_api_key", "seam_api_url", "seam_workspace_id"]
 
 
-class WorkspaceAdminForm(forms.ModelForm):
+class SecretField(forms.CharField):
+    """Its cleaned value hides itself in reprs (debug pages, tracebacks); the browser never gets it back."""
+
+    widget = forms.PasswordInput(render_value=False)
+
+    def to_python(self, value):
+        return SecretText(super().to_python(value))
+
+
+class ActorFormMixin:
+    # The person submitting the form; the admin sets it on the form class it builds for each request.
+    actor = None
+
+
+class WorkspaceSettingsForm(ActorFormMixin, forms.ModelForm):
+    """What owners and admins change; the Seam connection is the owners' (WorkspaceAdminForm)."""
+
+    class Meta:
+        model = Workspace
+        fields = ["name", "slug", "timezone", "seam_workspace_id"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            refusals = workspace_change_refusals(
+                actor=self.actor, workspace=self.instance, changed_fields=self.changed_data
+            )
+            for field, message in refusals.items():
+                self.add_error(field, message)
+        return cleaned
+
+
+class WorkspaceAdminForm(WorkspaceSettingsForm):
     # The stored key is never sent back to the browser; leaving the field empty keeps it.
-    seam_api_key = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the current key.",
-    )
+    seam_api_key = SecretField(required=False, help_text="Leave empty to keep the current key.")
 
     seam_api_url = forms.URLField(
         required=False, assume_scheme="https", help_text="Leave empty for Seam's production API."
@@ -21,16 +57,25 @@ class WorkspaceAdminForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["name", "slug", "timezone", "seam_api_key", "seam_api_url", "seam_workspace_id"]
+        fields = WORKSPACE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields[
-                "seam_api_key"
-            ].help_text = f"Current key: {mask_secret(self.instance.seam_api_key)}. Leave empty to keep it."
+        key_field = self.fields["seam_api_key"]
+        # Blank means "keep the key": only a typed key counts as a change.
+        self.initial["seam_api_key"] = ""
+        if not self.instance.pk:
+            key_field.required = True
+        elif self.instance.seam_api_key_unreadable:
+            key_field.required = True
+            key_field.help_text = (
+                "The stored key cannot be decrypted with this server's FIELD_ENCRYPTION_KEY "
+                "(it was changed or lost): enter the Seam API key again."
+            )
         else:
-            self.fields["seam_api_key"].required = True
+            key_field.help_text = (
+                f"Current key: {mask_secret(self.instance.seam_api_key)}. Leave empty to keep it."
+            )
 
     def clean_seam_api_key(self):
         return self.cleaned_data["seam_api_key"] or self.instance.seam_api_key
@@ -38,11 +83,10 @@ class WorkspaceAdminForm(forms.ModelForm):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
-    form = WorkspaceAdminForm
+    form = WorkspaceSettingsForm  # owners get WorkspaceAdminForm (get_form)
     list_display = ["name", "slug", "timezone", "masked_seam_api_key", "seam_api_url", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["created_at"]
     # Staff who are managers or viewers somewhere do not see workspace settings at all.
     view_roles = WORKSPACE_ADMIN_ROLES
 
@@ -51,6 +95,40 @@ class WorkspaceAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return self.visible_workspaces(request)
+
+    def _is_owner(self, request, obj) -> bool:
+        # Adding is for superusers only, and they count as owners everywhere.
+        return obj is None or workspace_role(user=request.user, workspace=obj) == Role.OWNER
+
+    def get_fields(self, request, obj=None):
+        if self._is_owner(request, obj):
+            return [*WORKSPACE_FIELDS, "created_at"]
+        # Others see that a key is set, never the key, and cannot change it or where it is sent.
+        return [
+            "name",
+            "slug",
+            "timezone",
+            "masked_seam_api_key",
+            "seam_api_url",
+            "seam_workspace_id",
+            "created_at",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._is_owner(request, obj):
+            return ["created_at"]
+        return ["created_at", "masked_seam_api_key", "seam_api_url"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if self._is_owner(request, obj):
+            kwargs["form"] = WorkspaceAdminForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
+    @method_decorator(sensitive_post_parameters("seam_api_key"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         # A new tenant is an operator decision: superusers (or `create_workspace`) add workspaces.
@@ -61,23 +139,105 @@ class WorkspaceAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
             return request.user.is_superuser
         return workspace_role(user=request.user, workspace=obj) == Role.OWNER
 
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, _, protected = super().get_deleted_objects(objs, request)
+        # Whoever may delete the workspace deletes all it holds, including rows nobody deletes one by one
+        # here (Seam's mirror, the last owner's membership).
+        return to_delete, model_count, set(), protected
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        # The lifecycle service gives a new workspace what every workspace has (its schedules).
+        created = workspace_create(
+            name=obj.name,
+            slug=obj.slug,
+            timezone=obj.timezone,
+            seam_api_key=obj.seam_api_key,
+            seam_api_url=obj.seam_api_url,
+        )
+        if obj.seam_workspace_id:
+            created.seam_workspace_id = obj.seam_workspace_id
+            created.save(update_fields=["seam_workspace_id"])
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        workspace_delete(workspace=obj)
+
+    def delete_queryset(self, request, queryset):
+        for workspace in queryset:
+            workspace_delete(workspace=workspace)
+
     @admin.display(description="Seam API key")
     def masked_seam_api_key(self, obj):
         return obj.masked_seam_api_key
 
 
+class MembershipAdminForm(ActorFormMixin, forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "workspace", "role"]
+
+    def clean(self):
+        cleaned = super().clean()
+        workspace = cleaned.get("workspace") or getattr(self.instance, "workspace", None)
+        user = cleaned.get("user") or getattr(self.instance, "user", None)
+        role = cleaned.get("role")
+        if workspace is None or user is None or role is None:
+            return cleaned
+        # Held until the admin's transaction commits, so the check below still holds when the row is saved.
+        workspace_members_lock(workspace=workspace)
+        refusal = membership_change_refusal(
+            actor=self.actor,
+            workspace=workspace,
+            user=user,
+            role_before=self.instance.role if self.instance.pk else None,
+            role_after=role,
+        )
+        if refusal:
+            self.add_error("role", refusal)
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
+    form = MembershipAdminForm
     list_display = ["user", "workspace", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "workspace__name"]
+    # Only owners and admins manage who belongs to a workspace.
+    view_roles = WORKSPACE_ADMIN_ROLES
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("user", "workspace")
         return queryset.filter(workspace__in=self.visible_workspaces(request))
 
-    # Only owners and admins manage who belongs to a workspace.
-    view_roles = WORKSPACE_ADMIN_ROLES
+    def get_readonly_fields(self, request, obj=None):
+        # A membership is one person in one workspace: changing it means changing the role only.
+        return ["user", "workspace"] if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        # Admins see owners' memberships but only owners change them.
+        return obj is None or obj.role != Role.OWNER or self._is_owner(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or not membership_change_refusal(
+            actor=request.user, workspace=obj.workspace, user=obj.user, role_before=obj.role, role_after=None
+        )
+
+    def _is_owner(self, request, obj) -> bool:
+        return workspace_role(user=request.user, workspace=obj.workspace) == Role.OWNER
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user" and not request.user.is_superuser:
@@ -88,3 +248,22 @@ class MembershipAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
                 .distinct()
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        saved = membership_change(actor=request.user, workspace=obj.workspace, user=obj.user, role=obj.role)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        self._remove(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # One by one: removing two owners at once must still leave one.
+        for membership in queryset:
+            self._remove(request, membership)
+
+    def _remove(self, request, membership):
+        try:
+            membership_remove(actor=request.user, membership=membership)
+        except ValidationError as error:
+            self.message_user(request, f"{membership}: {' '.join(error.messages)}", messages.ERROR)

@@ -2,6 +2,7 @@
 staff user belongs to. Superusers see everything; others get exactly their memberships."""
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 
 from portal.models import CODE_EDITOR_ROLES, WORKSPACE_ADMIN_ROLES, Workspace
 from portal.selectors import workspace_role, workspaces_for_user
@@ -42,6 +43,13 @@ class RoleScopedAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
 
+    def get_changelist_instance(self, request):
+        # PostgreSQL refuses NUL characters in text, so a filter value carrying one would fail the query;
+        # answer it as Django answers any bad filter: the changelist again, with its error flag.
+        if any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
+            raise IncorrectLookupParameters("A NUL character in the query string.")
+        return super().get_changelist_instance(request)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Workspace:
             kwargs["queryset"] = self.editable_workspaces(request)
@@ -58,6 +66,15 @@ class TenantAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset.dangerously_all_workspaces()
         return queryset.for_workspaces(self.visible_workspaces(request))
+
+    def split_by_role(self, request, objects, roles) -> tuple[list, list]:
+        """The objects whose workspace gives the user one of `roles`, and the others. Admin actions check
+        each selected row: being a manager in one workspace says nothing about another."""
+        allowed = set(workspaces_for_user(user=request.user, roles=roles).values_list("pk", flat=True))
+        permitted, refused = [], []
+        for obj in objects:
+            (permitted if obj.workspace_id in allowed else refused).append(obj)
+        return permitted, refused
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Workspaces"
+
+    def ready(self):
+        from portal import checks  # noqa: F401  (registers the deployment checks)

@@ -1,11 +1,21 @@
+import ipaddress
+import re
 import zoneinfo
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
 
-from portal.fields import EncryptedTextField
+from portal.fields import EncryptedTextField, UnreadableSecret
+
+# Seam's keys are "seam_" and a token of ASCII letters, digits and underscores; the length is left loose.
+SEAM_API_KEY_PATTERN = re.compile(r"seam_[A-Za-z0-9_]{1,200}")
+UNREADABLE_KEY_MESSAGE = (
+    "The stored Seam API key cannot be decrypted with this server's FIELD_ENCRYPTION_KEY: "
+    "an owner must enter the Seam API key again."
+)
 
 
 def validate_timezone(value: str) -> None:
@@ -15,9 +25,44 @@ def validate_timezone(value: str) -> None:
         )
 
 
-def validate_seam_api_key(value: str) -> None:
+def validate_seam_api_key(value) -> None:
+    # The messages never repeat the value: it is a secret, and error pages and logs show messages.
+    if isinstance(value, UnreadableSecret):
+        raise ValidationError(UNREADABLE_KEY_MESSAGE, code="unreadable")
     if not value.startswith("seam_"):
-        raise ValidationError("A Seam API key starts with “seam_”.")
+        raise ValidationError("A Seam API key starts with “seam_”.", code="prefix")
+    if not SEAM_API_KEY_PATTERN.fullmatch(value):
+        raise ValidationError(
+            "A Seam API key is “seam_” followed by up to 200 ASCII letters, digits and underscores; "
+            "this one has other characters (a space, an accent, a quote?).",
+            code="format",
+        )
+
+
+def validate_seam_api_url(value: str) -> None:
+    """The workspace's Seam API key is sent to this URL: only over TLS, or in plain HTTP to this very
+    machine (a local sandbox) when the deployment allows it with SEAM_ALLOW_HTTP_LOOPBACK."""
+    parts = urlsplit(value)
+    if parts.scheme == "https":
+        return
+    if settings.SEAM_ALLOW_HTTP_LOOPBACK:
+        if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
+            return
+        raise ValidationError(
+            "The Seam API URL must start with https:// (plain http:// only to this machine: "
+            "127.0.0.1, localhost or [::1]).",
+            code="scheme",
+        )
+    raise ValidationError("The Seam API URL must start with https://.", code="scheme")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Role(models.TextChoices):
@@ -41,7 +86,9 @@ class Workspace(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     seam_api_key = EncryptedTextField(validators=[validate_seam_api_key])
     seam_api_url = models.URLField(
-        blank=True, help_text="Leave empty for Seam's production API; set it for a sandbox."
+        blank=True,
+        validators=[validate_seam_api_url],
+        help_text="Leave empty for Seam's production API; set it for a sandbox.",
     )
     seam_workspace_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -57,11 +104,28 @@ class Workspace(models.Model):
         return mask_secret(self.seam_api_key)
 
     @property
+    def seam_api_key_unreadable(self) -> bool:
+        return isinstance(self.seam_api_key, UnreadableSecret)
+
+    @property
     def effective_seam_api_url(self) -> str:
         return self.seam_api_url or settings.SEAM_API_URL
 
+    def seam_settings_problem(self) -> str:
+        """Why this workspace's key must not be sent to its URL (empty when it may), e.g. for a row saved
+        before the key and URL were validated, or a key this server can no longer decrypt."""
+        try:
+            validate_seam_api_key(self.seam_api_key)
+            if self.seam_api_url:
+                validate_seam_api_url(self.seam_api_url)
+        except ValidationError as error:
+            return " ".join(error.messages)
+        return ""
 
-def mask_secret(value: str) -> str:
+
+def mask_secret(value) -> str:
+    if isinstance(value, UnreadableSecret):
+        return "unreadable: enter the key again"
     if not value:
         return ""
     return f"{value[:5]}…{value[-4:]}" if len(value) > 12 else "seam_…"

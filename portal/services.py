@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from portal.models import Membership, Role, Workspace
+from portal.role_rules import membership_change_refusal, workspace_members_lock
 from portal.signals import workspace_created, workspace_deleted
 
 
@@ -57,3 +58,34 @@ def user_get_by_username(*, username: str):
         return User.objects.get(username=username)
     except User.DoesNotExist as exc:
         raise ValidationError({"owner": f"No user named “{username}”."}) from exc
+
+
+@transaction.atomic
+def membership_change(*, actor, workspace: Workspace, user, role: str) -> Membership:
+    """Add or change a member on behalf of `actor`, under the workspace's role rules."""
+    workspace_members_lock(workspace=workspace)
+    current = Membership.objects.filter(workspace=workspace, user=user).first()
+    refusal = membership_change_refusal(
+        actor=actor,
+        workspace=workspace,
+        user=user,
+        role_before=current.role if current else None,
+        role_after=role,
+    )
+    if refusal:
+        raise ValidationError({"role": refusal})
+    return membership_set(workspace=workspace, user=user, role=role)
+
+
+@transaction.atomic
+def membership_remove(*, actor, membership: Membership) -> None:
+    workspace_members_lock(workspace=membership.workspace)
+    current = Membership.objects.filter(pk=membership.pk).first()
+    if current is None:
+        return
+    refusal = membership_change_refusal(
+        actor=actor, workspace=current.workspace, user=current.user, role_before=current.role, role_after=None
+    )
+    if refusal:
+        raise ValidationError(refusal)
+    current.delete()

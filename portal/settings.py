@@ -142,6 +142,12 @@ else:
 # Seam: the production API unless a workspace names its own base URL (the sandbox does).
 SEAM_API_URL = os.environ.get("SEAM_API_URL", "https://connect.getseam.com")
 SEAM_SANDBOX_URL = os.environ.get("SEAM_SANDBOX_URL", "http://127.0.0.1:8765")
+# A workspace's Seam URL must be https://, since its API key travels there. Plain http:// to this machine
+# (127.0.0.0/8, localhost, [::1]) is allowed for the local sandbox: by default only in development, i.e.
+# with DEBUG or without DJANGO_SECRET_KEY, which every production deployment sets.
+SEAM_ALLOW_HTTP_LOOPBACK = env_bool(
+    "SEAM_ALLOW_HTTP_LOOPBACK", default=DEBUG or not os.environ.get("DJANGO_SECRET_KEY")
+)
 SEAM_CONNECT_TIMEOUT = float(os.environ.get("SEAM_CONNECT_TIMEOUT", "5"))
 SEAM_READ_TIMEOUT = float(os.environ.get("SEAM_READ_TIMEOUT", "20"))
 SEAM_MAX_RETRIES = int(os.environ.get("SEAM_MAX_RETRIES", "3"))

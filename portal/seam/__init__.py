@@ -8,6 +8,7 @@ from portal.seam.errors import (
     SeamInvalidInput,
     SeamNotFound,
     SeamRateLimited,
+    SeamSettingsUnusable,
     SeamUnavailable,
 )
 
@@ -19,6 +20,7 @@ __all__ = [
     "SeamInvalidInput",
     "SeamNotFound",
     "SeamRateLimited",
+    "SeamSettingsUnusable",
     "SeamUnavailable",
     "seam_client_for_workspace",
 ]

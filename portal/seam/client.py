@@ -16,7 +16,13 @@ import httpx
 from django.conf import settings
 
 from portal.seam.encoding import compact, encode_body
-from portal.seam.errors import SeamError, SeamUnavailable, error_from_response, error_from_transport
+from portal.seam.errors import (
+    SeamError,
+    SeamSettingsUnusable,
+    SeamUnavailable,
+    error_from_response,
+    error_from_transport,
+)
 from portal.seam.retry import is_retryable_route, retry_delay
 
 logger = logging.getLogger("portal.seam")
@@ -281,6 +287,24 @@ class SeamClient:
         return self.request("connect_webviews/get", body)["connect_webview"]
 
 
+class RefusingSeamClient(SeamClient):
+    """Stands in for a workspace whose key or URL must not be used: every request fails, before anything
+    is sent, with the reason, so each caller records it like any other Seam failure."""
+
+    def __init__(self, reason: str, base_url: str):
+        self.reason = reason
+        self.base_url = base_url
+
+    def close(self) -> None:
+        pass
+
+    def request(self, route: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        raise SeamSettingsUnusable(self.reason, route=route.strip("/"))
+
+
 def seam_client_for_workspace(workspace, **options: Any) -> SeamClient:
     """A client for one tenant: its own key and, for sandbox workspaces, its own base URL."""
+    problem = workspace.seam_settings_problem()
+    if problem:
+        return RefusingSeamClient(problem, base_url=workspace.effective_seam_api_url)
     return SeamClient(api_key=workspace.seam_api_key, base_url=workspace.effective_seam_api_url, **options)

@@ -92,6 +92,17 @@ class SeamUnavailable(SeamError):
         self.outcome_unknown = outcome_unknown
 
 
+class SeamSettingsUnusable(SeamUnavailable):
+    """The workspace's key or URL cannot be used (e.g. the key cannot be decrypted), so nothing was sent.
+    Unavailable rather than refused: once an owner fixes the settings, the deferred work goes through."""
+
+    def __init__(self, message: str, *, route: str | None = None):
+        super().__init__(message, type="workspace_settings_unusable", route=route, outcome_unknown=False)
+
+    def __str__(self) -> str:
+        return self.message
+
+
 _STATUS_CLASSES: dict[int, type[SeamError]] = {
     400: SeamInvalidInput,
     422: SeamInvalidInput,

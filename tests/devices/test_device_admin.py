@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from devices.models import Device, SyncRun
 from portal.models import Role
+from portal.services import membership_set
 
 
 def test_device_changelist_shows_only_own_devices(alice_client, two_workspaces, make_device):
@@ -133,3 +134,29 @@ def test_sync_run_and_account_changelists_are_scoped(alice_client, two_workspace
     assert runs.status_code == 200
     assert [run.workspace_id for run in runs.context["cl"].result_list] == [workspace_a.pk]
     assert b"Bravo" not in runs.content
+
+
+def test_sync_now_is_checked_in_each_selected_workspace(
+    queued_sync_workspace_ids,
+    client,
+    two_workspaces,
+    make_user,
+    make_device,
+    django_capture_on_commit_callbacks,
+):
+    workspace_a, workspace_b = two_workspaces
+    user = make_user("mallory")
+    membership_set(workspace=workspace_a, user=user, role=Role.MANAGER)
+    membership_set(workspace=workspace_b, user=user, role=Role.VIEWER)
+    client.force_login(user)
+    selected = [make_device(workspace_a).pk, make_device(workspace_b).pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:devices_device_changelist"),
+            {"action": "sync_now", "_selected_action": selected},
+            follow=True,
+        )
+    assert queued_sync_workspace_ids() == [workspace_a.pk]
+    messages = [str(message) for message in response.context["messages"]]
+    assert "Sync queued for Alpha Rentals." in messages
+    assert "Not synced: you may only view the devices of Bravo Hotels." in messages

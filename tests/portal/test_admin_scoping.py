@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from portal.models import Membership, Role
+from portal.models import Membership, Role, Workspace
+from portal.signals import workspace_created, workspace_deleted
 
 
 def test_workspace_changelist_shows_only_own_workspace(alice_client, two_workspaces):
@@ -99,3 +100,72 @@ def test_superuser_sees_every_workspace(client, two_workspaces, make_user):
 
 def test_only_superusers_add_workspaces(alice_client, two_workspaces):
     assert alice_client.get(reverse("admin:portal_workspace_add")).status_code == 403
+
+
+@pytest.fixture
+def root_client(client, make_user):
+    client.force_login(make_user("root", superuser=True))
+    return client
+
+
+@pytest.fixture
+def lifecycle_signals():
+    """What the apps above the portal hear about workspaces (they attach schedules to these)."""
+    heard = []
+
+    def created(sender, workspace, **kwargs):
+        heard.append(("created", workspace.pk))
+
+    def deleted(sender, workspace_id, **kwargs):
+        heard.append(("deleted", workspace_id))
+
+    workspace_created.connect(created)
+    workspace_deleted.connect(deleted)
+    yield heard
+    workspace_created.disconnect(created)
+    workspace_deleted.disconnect(deleted)
+
+
+def test_admin_add_goes_through_the_workspace_service(
+    root_client, lifecycle_signals, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = root_client.post(
+            reverse("admin:portal_workspace_add"),
+            {
+                "name": "Charlie Inns",
+                "slug": "charlie",
+                "timezone": "Europe/Paris",
+                "seam_api_key": "seam_test_charlie_key_0",
+                "seam_api_url": "",
+                "seam_workspace_id": "ws_charlie",
+            },
+        )
+    assert response.status_code == 302
+    workspace = Workspace.objects.get(slug="charlie")
+    assert (workspace.seam_api_key, workspace.seam_workspace_id) == ("seam_test_charlie_key_0", "ws_charlie")
+    assert lifecycle_signals == [("created", workspace.pk)]
+
+
+def test_admin_delete_goes_through_the_workspace_service(
+    root_client, two_workspaces, lifecycle_signals, django_capture_on_commit_callbacks
+):
+    workspace_a, workspace_b = two_workspaces
+    with django_capture_on_commit_callbacks(execute=True):
+        root_client.post(reverse("admin:portal_workspace_delete", args=[workspace_a.pk]), {"post": "yes"})
+        root_client.post(
+            reverse("admin:portal_workspace_changelist"),
+            {"action": "delete_selected", "_selected_action": [workspace_b.pk], "post": "yes"},
+        )
+    assert not Workspace.objects.filter(pk__in=[workspace_a.pk, workspace_b.pk]).exists()
+    assert lifecycle_signals == [("deleted", workspace_a.pk), ("deleted", workspace_b.pk)]
+
+
+def test_owner_deletes_their_workspace_with_everything_in_it(alice_client, two_workspaces, make_device):
+    workspace_a, _ = two_workspaces
+    make_device(workspace_a)  # read-only in the admin, yet it goes with its workspace
+    response = alice_client.post(
+        reverse("admin:portal_workspace_delete", args=[workspace_a.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Workspace.objects.filter(pk=workspace_a.pk).exists()

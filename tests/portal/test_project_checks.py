@@ -27,20 +27,40 @@ def test_ruff_format_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "x7!k" + Fernet.generate_key().decode() + "q#Zp9@Lm2&",
+    "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "ALLOWED_HOSTS": "portal.example.com",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "SECURE_HSTS_PRELOAD": "1",
+    "DEBUG": "0",
+}
+
+
 def test_deploy_check_passes_with_production_settings():
-    env = {
-        **os.environ,
-        "DJANGO_SECRET_KEY": "x7!k" + Fernet.generate_key().decode() + "q#Zp9@Lm2&",
-        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "ALLOWED_HOSTS": "portal.example.com",
-        "SECURE_SSL_REDIRECT": "1",
-        "SECURE_HSTS_SECONDS": "31536000",
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
-        "SECURE_HSTS_PRELOAD": "1",
-        "DEBUG": "0",
-    }
+    env = {**os.environ, **PRODUCTION_ENV}
     result = run([sys.executable, MANAGE, "check", "--deploy", "--fail-level", "WARNING"], env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_requires_a_field_encryption_key():
+    # Without it the Seam keys hang on SECRET_KEY: rotating that would make them all unreadable.
+    env = {
+        key: value for key, value in {**os.environ, **PRODUCTION_ENV}.items() if key != "FIELD_ENCRYPTION_KEY"
+    }
+    result = run([sys.executable, MANAGE, "check", "--deploy"], env=env)
+    assert result.returncode != 0
+    assert "portal.E001" in result.stderr + result.stdout
+    assert "FIELD_ENCRYPTION_KEY is not set" in result.stderr + result.stdout
+
+
+def test_deploy_check_warns_about_plain_http_to_a_local_seam():
+    env = {**os.environ, **PRODUCTION_ENV, "SEAM_ALLOW_HTTP_LOOPBACK": "1"}
+    result = run([sys.executable, MANAGE, "check", "--deploy", "--fail-level", "WARNING"], env=env)
+    assert result.returncode != 0
+    assert "portal.W001" in result.stderr + result.stdout
 
 
 def test_deploy_check_flags_the_development_defaults():
