@@ -78,6 +78,15 @@ def is_within(module: str, package: str) -> bool:
     return module == package or module.startswith(package + ".")
 
 
+# Parsed while pytest collects, before any test starts a server thread: on Python 3.11 a traceback printed
+# by another thread also builds ASTs, and the two parses corrupt each other's recursion counter.
+PARSED = {
+    path: ast.parse(path.read_text(), filename=str(path))
+    for layer in HIGHER_LAYERS
+    for path in layer_files(layer)
+}
+
+
 def violations(layer: str, find) -> list[str]:
     forbidden = HIGHER_LAYERS[layer]
     found = []
@@ -85,7 +94,7 @@ def violations(layer: str, find) -> list[str]:
         relative = path.relative_to(ROOT).as_posix()
         if relative in WIRING_FILES:
             continue
-        tree = ast.parse(path.read_text(), filename=relative)
+        tree = PARSED[path]
         found += [
             f"{relative}:{line}: {name}"
             for line, name in find(tree)

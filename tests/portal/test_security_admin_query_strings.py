@@ -1,4 +1,5 @@
-"""Admin changelists answer hostile filter values with Django's "bad filter" redirect, never a 500."""
+"""Admin changelists answer a NUL character in a filter value with a 400 (PostgreSQL cannot compare one),
+never a 500."""
 
 import pytest
 from django.urls import reverse
@@ -15,5 +16,4 @@ CHANGELISTS = [
 def test_nul_character_in_a_filter_is_a_bad_filter(client, make_user, workspace_a, changelist, parameter):
     client.force_login(make_user("root", superuser=True))
     response = client.get(reverse(changelist), {parameter: "open\x00"})
-    assert response.status_code == 302
-    assert response["Location"].endswith("?e=1")
+    assert response.status_code == 400
