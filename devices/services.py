@@ -5,12 +5,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from devices.bulk_upsert import RowBatch, row_batch, rows_upsert
+from devices.bulk_upsert import CopyBatch, RowBatch, copy_batch, row_batch, rows_insert, rows_upsert
 from devices.models import ConnectedAccount, Device, SyncRun
 from devices.prefetch import prefetched
 from devices.seam_mapping import connected_account_fields, device_content_hash, device_fields
@@ -172,19 +172,16 @@ def _seam_mirror(
     seen_ids: set[str] = set()
     created_ids: set[str] = set()
     updated_ids: set[str] = set()
-    # A background thread fetches, fingerprints and maps the next pages while this one writes.
-    pages = _device_pages(
-        client.iter_device_pages(limit=page_limit),
-        account_ids=account_ids,
-        active_hashes=stored.active_hashes,
-    )
+    # A background thread fetches, fingerprints, maps and serialises the next pages while this one writes.
+    pages = _device_pages(client.iter_device_pages(limit=page_limit), account_ids=account_ids, stored=stored)
     for page in prefetched(pages):
         seen_ids.update(page.seen_ids)
+        if page.new.rows:
+            _devices_insert(workspace=workspace, batch=page.new, changed_at=synced_at)
+            created_ids.update(row["seam_device_id"] for row in page.new.rows)
         if page.changed.rows:
             _devices_upsert(workspace=workspace, batch=page.changed, changed_at=synced_at)
-            changed_ids = {row["seam_device_id"] for row in page.changed.rows}
-            created_ids |= changed_ids - stored.known_ids
-            updated_ids |= changed_ids & stored.known_ids
+            updated_ids.update(row["seam_device_id"] for row in page.changed.rows)
     counts.devices_seen = len(seen_ids)
     counts.devices_created = len(created_ids)
     counts.devices_updated = len(updated_ids)
@@ -254,16 +251,18 @@ def _devices_stored(*, workspace: Workspace) -> StoredDevices:
 @dataclass(frozen=True)
 class DevicePage:
     seen_ids: list[str]
-    changed: RowBatch  # Device rows of the page's new, changed and returning devices
+    new: CopyBatch  # Device rows of devices this workspace never had
+    changed: RowBatch  # Device rows of known devices that changed or came back
 
 
 def _device_pages(
-    pages: Iterator[list[dict]], *, account_ids: dict[str, int], active_hashes: dict[str, str]
+    pages: Iterator[list[dict]], *, account_ids: dict[str, int], stored: StoredDevices
 ) -> Iterator[DevicePage]:
     """Seam device pages → what to write. No database access: it runs in the prefetch thread."""
     for seam_devices in pages:
         seen_ids = []
-        # Keyed by id: PostgreSQL refuses to upsert the same row twice in one statement.
+        # Keyed by id: one statement must not write the same row twice.
+        new: dict[str, dict] = {}
         changed: dict[str, dict] = {}
         for seam_device in seam_devices:
             if not isinstance(seam_device, dict) or not isinstance(seam_device.get("device_id"), str):
@@ -273,27 +272,46 @@ def _device_pages(
             account_pk = account_ids.get(seam_device.get("connected_account_id"))
             content_hash = device_content_hash(seam_device, connected_account_pk=account_pk)
             # A removed device has no entry, so one that comes back is written (and un-removed).
-            if active_hashes.get(device_id) == content_hash:
+            if stored.active_hashes.get(device_id) == content_hash:
                 continue
             row = device_fields(seam_device)
             row["connected_account_id"] = account_pk
             row["content_hash"] = content_hash
-            changed[device_id] = row
-        yield DevicePage(seen_ids=seen_ids, changed=row_batch(list(changed.values())))
+            (changed if device_id in stored.known_ids else new)[device_id] = row
+        yield DevicePage(
+            seen_ids=seen_ids,
+            new=copy_batch(Device, list(new.values())),
+            changed=row_batch(list(changed.values())),
+        )
+
+
+def _devices_insert(*, workspace: Workspace, batch: CopyBatch, changed_at) -> None:
+    """One COPY for the page's new devices."""
+    try:
+        with transaction.atomic():
+            rows_insert(model=Device, batch=batch, constants=_device_constants(workspace, changed_at))
+    except IntegrityError:
+        # Nothing else adds devices, and on PostgreSQL runs hold the workspace's lock; but should a row have
+        # appeared since this run read the table (an overlapping run on SQLite), write the page as upserts.
+        _devices_upsert(workspace=workspace, batch=row_batch(batch.rows), changed_at=changed_at)
 
 
 def _devices_upsert(*, workspace: Workspace, batch: RowBatch, changed_at) -> None:
-    """One INSERT … ON CONFLICT DO UPDATE for the page's changed rows."""
+    """One INSERT … ON CONFLICT DO UPDATE for the page's changed devices."""
     # A savepoint, so that inside a caller's transaction a failed page still lets us record the failure.
     with transaction.atomic():
         rows_upsert(
             model=Device,
             batch=batch,
-            # A device Seam lists is not removed: writing removed_at=NULL is what un-removes a returning one.
-            constants={"workspace_id": workspace.pk, "last_changed_at": changed_at, "removed_at": None},
+            constants=_device_constants(workspace, changed_at),
             unique_fields=["workspace_id", "seam_device_id"],
             update_fields=DEVICE_SYNCED_COLUMNS,
         )
+
+
+def _device_constants(workspace: Workspace, changed_at) -> dict:
+    # A device Seam lists is not removed: writing removed_at=NULL is what un-removes a returning one.
+    return {"workspace_id": workspace.pk, "last_changed_at": changed_at, "removed_at": None}
 
 
 # Bounds the ids in one UPDATE: databases cap the parameters of a statement (SQLite at 32,766).

@@ -4,6 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("devices", "0001_initial"),
+        ("portal", "0001_initial"),
     ]
 
     operations = [
@@ -29,6 +30,15 @@ class Migration(migrations.Migration):
             model_name="device",
             name="content_hash",
             field=models.CharField(blank=True, editable=False, max_length=32),
+        ),
+        migrations.AlterField(
+            model_name="device",
+            name="manufacturer",
+            field=models.CharField(blank=True, max_length=100),
+        ),
+        migrations.AddIndex(
+            model_name="device",
+            index=models.Index(fields=["workspace", "manufacturer"], name="device_workspace_manufacturer"),
         ),
         migrations.AlterField(
             model_name="syncrun",
