@@ -5,7 +5,7 @@ missing or oddly typed value (Seam adds fields over time and providers fill diff
 """
 
 import hashlib
-import pickle
+import marshal
 import zoneinfo
 from functools import cache
 from pathlib import Path
@@ -107,12 +107,12 @@ def device_content_hash(seam_device: dict, *, connected_account_pk: int | None) 
     """Fingerprint of the Device row `device_fields` builds from `seam_device` (plus its account's key).
 
     Taken from Seam's JSON rather than from the mapped row, so an unchanged device costs neither the mapping
-    nor a write. Equal JSON pickles to equal bytes (pickle shares an object only where the decoded JSON
-    does); Seam reordering keys changes the fingerprint, which costs one needless rewrite, never a missed
-    change."""
-    hasher = hashlib.blake2b(_MAPPING_SOURCE_DIGEST, digest_size=16)
-    hasher.update(pickle.dumps((connected_account_pk, seam_device), protocol=5))
-    return hasher.hexdigest()
+    nor a write. marshal's version 2 writes values alone, never references to shared objects, so equal JSON
+    gives equal bytes (and 1, 1.0 and true stay distinct); the fastest serialiser in the standard library
+    here. A Seam that reorders keys, or a Python whose marshal format changes, costs one needless rewrite
+    per device, never a missed change."""
+    encoded = marshal.dumps((connected_account_pk, seam_device), 2)
+    return hashlib.sha256(_MAPPING_SOURCE_DIGEST + encoded).hexdigest()[:32]
 
 
 def connected_account_fields(seam_account: dict) -> dict[str, Any]:

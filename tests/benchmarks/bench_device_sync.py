@@ -16,6 +16,7 @@ fetching page n+1. Not collected by pytest (the file name does not start with te
 """
 
 import argparse
+import gc
 import math
 import os
 import statistics
@@ -59,6 +60,9 @@ class QueryCounter:
 
 
 def timed(function):
+    # Every run starts with no garbage pending: a full collection costs this process ~75 ms (a fifth of the
+    # floor), and whether it falls into a run or the next one would otherwise decide the ratio.
+    gc.collect()
     started = time.perf_counter()
     result = function()
     return time.perf_counter() - started, result
@@ -98,12 +102,15 @@ def resync(workspace, page_limit):
 def measure(workspace, *, total, repeat):
     pages = math.ceil(total / SYNC_PAGE_LIMIT)
     floor_run(workspace, SYNC_PAGE_LIMIT)  # warm-up: connections, imports, sandbox caches
-    floor = statistics.median(timed(lambda: floor_run(workspace, SYNC_PAGE_LIMIT))[0] for _ in range(repeat))
-
-    firsts = [first_sync(workspace, SYNC_PAGE_LIMIT, total) for _ in range(repeat)]
+    floors, firsts, resyncs = [], [], []
+    # Interleaved, so that a busy moment of the machine weighs on the floor and the syncs alike.
+    for _ in range(repeat):
+        floors.append(timed(lambda: floor_run(workspace, SYNC_PAGE_LIMIT))[0])
+        firsts.append(first_sync(workspace, SYNC_PAGE_LIMIT, total))
+        resyncs.append(resync(workspace, SYNC_PAGE_LIMIT))
+    floor = statistics.median(floors)
     first_seconds = statistics.median(seconds for seconds, _ in firsts)
     first_queries = firsts[-1][1]
-    resyncs = [resync(workspace, SYNC_PAGE_LIMIT) for _ in range(repeat)]
     resync_seconds = statistics.median(seconds for seconds, _ in resyncs)
     resync_queries = resyncs[-1][1]
     assert Device.objects.for_workspace(workspace).count() == total
