@@ -187,7 +187,7 @@ def _seam_mirror(
     counts.devices_updated = len(updated_ids)
 
     # Every page was read: a device that was active before this run and is not in Seam's listing is gone.
-    gone_ids = [device_id for device_id in stored.active_hashes if device_id not in seen_ids]
+    gone_ids = list(stored.active_hashes.keys() - seen_ids)
     with transaction.atomic():
         removed_at = timezone.now()
         counts.devices_removed = _devices_mark_removed(
