@@ -12,9 +12,9 @@ garbage, a vacuumed table), and every figure is a median: the machine's other wo
 alike. Run it on a quiet machine; everything here competes for the same cores.
 
 Two scenarios: the sandbox answering at once from this very process (the floor is then mostly JSON
-work, and the sync's own Python work (fingerprints, mapping, JSON for COPY) cannot hide behind it), and the sandbox
-answering --latency-ms later per request, as Seam does over the internet, where writing page n overlaps
-fetching page n+1. Not collected by pytest (the file name does not start with test_).
+work, and the sync's own Python work, fingerprints, mapping and JSON for COPY, cannot hide behind it), and
+the sandbox answering --latency-ms later per request, as Seam does over the internet, where writing page
+n overlaps fetching page n+1. Not collected by pytest (the file name does not start with test_).
 """
 
 import argparse
