@@ -16,11 +16,18 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
-# No cycle check: rows are plain data (decoded JSON cannot hold a cycle), and the check costs a dictionary
-# entry per nested object.
-_encode_json = json.JSONEncoder(allow_nan=False, check_circular=False).encode
+
+def json_text(value: Any) -> str:
+    """`value` as JSON text. orjson writes a device's properties about eight times as fast as the standard
+    library, which is most of what a first sync does in Python; it refuses integers beyond 64 bits, which
+    the standard library writes."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, allow_nan=False)
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,7 @@ class RowBatch:
 
 
 def row_batch(rows: list[dict[str, Any]]) -> RowBatch:
-    return RowBatch(rows=rows, as_json=_encode_json(rows))
+    return RowBatch(rows=rows, as_json=json_text(rows))
 
 
 @dataclass(frozen=True)
@@ -54,14 +61,9 @@ def copy_batch(model: type[models.Model], rows: list[dict[str, Any]]) -> CopyBat
     for row in rows:
         row_values = [row[name] for name in columns]
         for position in json_positions:
-            row_values[position] = _json_text(row_values[position])
+            row_values[position] = json_text(row_values[position])
         values.append(row_values)
     return CopyBatch(rows=rows, columns=columns, values=values)
-
-
-def _json_text(value: Any) -> str:
-    # Most devices have no errors, warnings or code constraints: skip the encoder's set-up for those.
-    return "[]" if value == [] else _encode_json(value)
 
 
 def rows_insert(*, model: type[models.Model], batch: CopyBatch, constants: dict[str, Any]) -> None:

@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 # Our column widths; Seam does not promise short strings.
 NAME_MAX = 200
 SHORT_MAX = 100
@@ -107,11 +109,13 @@ def device_content_hash(seam_device: dict, *, connected_account_pk: int | None) 
     """Fingerprint of the Device row `device_fields` builds from `seam_device` (plus its account's key).
 
     Taken from Seam's JSON rather than from the mapped row, so an unchanged device costs neither the mapping
-    nor a write. marshal's version 2 writes values alone, never references to shared objects, so equal JSON
-    gives equal bytes (and 1, 1.0 and true stay distinct); the fastest serialiser in the standard library
-    here. A Seam that reorders keys, or a Python whose marshal format changes, costs one needless rewrite
-    per device, never a missed change."""
-    encoded = marshal.dumps((connected_account_pk, seam_device), 2)
+    nor a write. Equal JSON values give equal bytes (1, 1.0 and true stay distinct); orjson is the fastest
+    way to bytes here, and marshal takes what it refuses (integers beyond 64 bits). A Seam that reorders
+    keys costs one needless rewrite per device, never a missed change."""
+    try:
+        encoded = orjson.dumps([connected_account_pk, seam_device])
+    except orjson.JSONEncodeError:
+        encoded = marshal.dumps((connected_account_pk, seam_device), 2)
     return hashlib.sha256(_MAPPING_SOURCE_DIGEST + encoded).hexdigest()[:32]
 
 

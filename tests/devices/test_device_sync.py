@@ -131,6 +131,29 @@ def test_resync_without_changes_writes_no_device_row(sandbox_workspace):
     assert row_versions(workspace) == versions_before
 
 
+def test_integers_beyond_64_bits_are_stored_and_fingerprinted(sandbox_workspace, sandbox_control):
+    """orjson refuses them; the sync falls back to the standard library for those devices."""
+    workspace = sandbox_workspace(demo_devices=False)
+    [device_id] = sandbox_control(
+        "devices/add", api_key=workspace.seam_api_key, count=1, manufacturer="yale"
+    )["device_ids"]
+    sandbox_control(
+        "devices/update", api_key=workspace.seam_api_key, device_id=device_id, properties={"counter": 2**70}
+    )
+
+    assert device_sync(workspace=workspace).devices_created == 1
+    assert devices_of(workspace).get().properties["counter"] == 2**70
+    assert device_sync(workspace=workspace).devices_updated == 0
+    sandbox_control(
+        "devices/update",
+        api_key=workspace.seam_api_key,
+        device_id=device_id,
+        properties={"counter": 2**70 + 1},
+    )
+    assert device_sync(workspace=workspace).devices_updated == 1
+    assert devices_of(workspace).get().properties["counter"] == 2**70 + 1
+
+
 def test_changed_mapping_rewrites_every_device_once(sandbox_workspace, monkeypatch):
     """Rows stored by an older version of the mapping code must not survive because Seam's JSON is equal."""
     workspace = sandbox_workspace()
