@@ -66,6 +66,16 @@ def copy_batch(model: type[models.Model], rows: list[dict[str, Any]]) -> CopyBat
     return CopyBatch(rows=rows, columns=columns, values=values)
 
 
+def copy_batches_joined(batches: list[CopyBatch]) -> CopyBatch:
+    """One batch of the rows of `batches`, which were built from rows with the same keys."""
+    batches = [batch for batch in batches if batch.rows]
+    return CopyBatch(
+        rows=[row for batch in batches for row in batch.rows],
+        columns=batches[0].columns if batches else [],
+        values=[values for batch in batches for values in batch.values],
+    )
+
+
 def rows_insert(*, model: type[models.Model], batch: CopyBatch, constants: dict[str, Any]) -> None:
     """Insert the batch's rows plus `constants` (one value for every row, e.g. the workspace); names are
     attnames (`workspace_id`). The rows must be new: a row that breaks a unique constraint raises

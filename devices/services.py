@@ -10,7 +10,15 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from devices.bulk_upsert import CopyBatch, RowBatch, copy_batch, row_batch, rows_insert, rows_upsert
+from devices.bulk_upsert import (
+    CopyBatch,
+    RowBatch,
+    copy_batch,
+    copy_batches_joined,
+    row_batch,
+    rows_insert,
+    rows_upsert,
+)
 from devices.models import ConnectedAccount, Device, SyncRun
 from devices.prefetch import prefetched
 from devices.seam_mapping import connected_account_fields, device_content_hash, device_fields
@@ -174,14 +182,26 @@ def _seam_mirror(
     updated_ids: set[str] = set()
     # A background thread fetches, fingerprints, maps and serialises the next pages while this one writes.
     pages = _device_pages(client.iter_device_pages(limit=page_limit), account_ids=account_ids, stored=stored)
-    for page in prefetched(pages):
-        seen_ids.update(page.seen_ids)
-        if page.new.rows:
-            _devices_insert(workspace=workspace, batch=page.new, changed_at=synced_at)
-            created_ids.update(row["seam_device_id"] for row in page.new.rows)
-        if page.changed.rows:
-            _devices_upsert(workspace=workspace, batch=page.changed, changed_at=synced_at)
-            updated_ids.update(row["seam_device_id"] for row in page.changed.rows)
+    new_pending: list[CopyBatch] = []
+    try:
+        for page in prefetched(pages):
+            seen_ids.update(page.seen_ids)
+            if page.changed.rows:
+                _devices_upsert(workspace=workspace, batch=page.changed, changed_at=synced_at)
+                updated_ids.update(row["seam_device_id"] for row in page.changed.rows)
+            if page.new.rows:
+                new_pending.append(page.new)
+            if len(new_pending) == INSERT_EVERY_PAGES:
+                batches, new_pending = new_pending, []
+                created_ids.update(
+                    _devices_insert(workspace=workspace, batches=batches, changed_at=synced_at)
+                )
+    finally:
+        # Also when a later page failed: the pages read so far are true data.
+        if new_pending:
+            created_ids.update(
+                _devices_insert(workspace=workspace, batches=new_pending, changed_at=synced_at)
+            )
     counts.devices_seen = len(seen_ids)
     counts.devices_created = len(created_ids)
     counts.devices_updated = len(updated_ids)
@@ -285,15 +305,24 @@ def _device_pages(
         )
 
 
-def _devices_insert(*, workspace: Workspace, batch: CopyBatch, changed_at) -> None:
-    """One COPY for the page's new devices."""
+# New devices of this many pages go in with one COPY: each write costs round trips and a commit during
+# which this thread waits, so a first sync spends less time waiting with fewer, larger writes.
+INSERT_EVERY_PAGES = 4
+
+
+def _devices_insert(*, workspace: Workspace, batches: list[CopyBatch], changed_at) -> set[str]:
+    """One COPY for the new devices of a few pages; returns their Seam ids."""
+    batch = copy_batches_joined(batches)
     try:
         with transaction.atomic():
             rows_insert(model=Device, batch=batch, constants=_device_constants(workspace, changed_at))
     except IntegrityError:
         # Nothing else adds devices, and on PostgreSQL runs hold the workspace's lock; but should a row have
-        # appeared since this run read the table (an overlapping run on SQLite), write the page as upserts.
-        _devices_upsert(workspace=workspace, batch=row_batch(batch.rows), changed_at=changed_at)
+        # appeared since this run read the table (an overlapping run on SQLite, a device Seam listed on two
+        # pages), write the rows as upserts, one statement per page.
+        for page_batch in batches:
+            _devices_upsert(workspace=workspace, batch=row_batch(page_batch.rows), changed_at=changed_at)
+    return {row["seam_device_id"] for row in batch.rows}
 
 
 def _devices_upsert(*, workspace: Workspace, batch: RowBatch, changed_at) -> None:

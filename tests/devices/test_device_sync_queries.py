@@ -1,12 +1,13 @@
-"""The sync writes each page with a constant number of queries, however many pages there are."""
+"""The sync writes with a constant number of queries per page (one COPY every few pages), however many."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from devices.models import SyncRun
-from devices.services import device_sync
+from devices.services import INSERT_EVERY_PAGES, device_sync
 
-DEVICES = 12
+# Divisible into 1, 2 and 3 groups of INSERT_EVERY_PAGES pages, and into 6 pages.
+DEVICES = 6 * INSERT_EVERY_PAGES
 
 
 def sync_queries(workspace, *, page_limit, created) -> list[str]:
@@ -30,18 +31,22 @@ def first_sync_queries(sandbox_workspace, seam_sandbox, *, page_limit):
 
 
 def test_queries_per_page_are_constant(sandbox_workspace, seam_sandbox):
-    one_page = first_sync_queries(sandbox_workspace, seam_sandbox, page_limit=DEVICES)
-    three_pages = first_sync_queries(sandbox_workspace, seam_sandbox, page_limit=DEVICES // 3)
-    six_pages = first_sync_queries(sandbox_workspace, seam_sandbox, page_limit=DEVICES // 6)
+    # New devices go in with one COPY every INSERT_EVERY_PAGES pages: compare runs of 1, 2 and 3 such groups.
+    queries = {
+        groups: first_sync_queries(
+            sandbox_workspace, seam_sandbox, page_limit=DEVICES // (groups * INSERT_EVERY_PAGES)
+        )
+        for groups in (1, 2, 3)
+    }
 
-    per_page = (len(three_pages) - len(one_page)) / 2
-    assert (len(six_pages) - len(three_pages)) / 3 == per_page
-    # One COPY per page, inside a savepoint (SAVEPOINT + RELEASE) because the test runs in a transaction;
+    per_group = len(queries[2]) - len(queries[1])
+    assert len(queries[3]) - len(queries[2]) == per_group
+    # One COPY per group, inside a savepoint (SAVEPOINT + RELEASE) because the test runs in a transaction;
     # in autocommit production code it is the COPY alone.
-    assert per_page <= 3
-    assert [len(device_writes(queries)) for queries in (one_page, three_pages, six_pages)] == [1, 3, 6]
+    assert per_group <= 3
+    assert [len(device_writes(run)) for run in queries.values()] == [1, 2, 3]
     # And the fixed part stays small: lock, bookkeeping, accounts, stored fingerprints, removal marking.
-    assert len(one_page) - per_page <= 15
+    assert len(queries[1]) - per_group <= 15
 
 
 def test_resync_without_changes_costs_no_query_per_page(sandbox_workspace, seam_sandbox):
