@@ -63,7 +63,7 @@ class DeviceAdmin(SeamMirrorAdmin):
         "online",
         "battery",
         "issues",
-        "last_synced_at",
+        "last_changed_at",
         "removed_at",
     ]
     list_filter = [

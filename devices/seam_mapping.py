@@ -4,13 +4,22 @@ Pure functions, no database: the sync calls them once per row, so they stay chea
 missing or oddly typed value (Seam adds fields over time and providers fill different ones).
 """
 
+import hashlib
+import marshal
 import zoneinfo
 from functools import cache
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 # Our column widths; Seam does not promise short strings.
 NAME_MAX = 200
 SHORT_MAX = 100
+
+# A device's fingerprint covers Seam's JSON and how this module maps it: salted with this file's source, a
+# changed mapping rewrites every device once on the next sync instead of leaving rows of the old mapping.
+_MAPPING_SOURCE_DIGEST = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).digest()
 
 
 @cache
@@ -66,8 +75,8 @@ def device_timezone(seam_device: dict) -> str:
 def device_fields(seam_device: dict) -> dict[str, Any]:
     """The Device columns read from one Seam device, keyed by field name; JSON-serialisable values.
 
-    The sync adds the rest: `connected_account_id` (our key for Seam's account id), `workspace_id`,
-    `last_synced_at` and `removed_at` (cleared: a device Seam lists is not removed)."""
+    The sync adds the rest: `connected_account_id` (our key for Seam's account id), `content_hash`,
+    `workspace_id`, `last_changed_at` and `removed_at` (cleared: a device Seam lists is not removed)."""
     properties = _dict(seam_device.get("properties"))
     device_id = seam_device["device_id"]
     return {
@@ -94,6 +103,20 @@ def device_fields(seam_device: dict) -> dict[str, Any]:
         "errors": _list(seam_device.get("errors")),
         "warnings": _list(seam_device.get("warnings")),
     }
+
+
+def device_content_hash(seam_device: dict, *, connected_account_pk: int | None) -> str:
+    """Fingerprint of the Device row `device_fields` builds from `seam_device` (plus its account's key).
+
+    Taken from Seam's JSON rather than from the mapped row, so an unchanged device costs neither the mapping
+    nor a write. Equal JSON values give equal bytes (1, 1.0 and true stay distinct); orjson is the fastest
+    way to bytes here, and marshal takes what it refuses (integers beyond 64 bits). A Seam that reorders
+    keys costs one needless rewrite per device, never a missed change."""
+    try:
+        encoded = orjson.dumps([connected_account_pk, seam_device])
+    except orjson.JSONEncodeError:
+        encoded = marshal.dumps((connected_account_pk, seam_device), 2)
+    return hashlib.sha256(_MAPPING_SOURCE_DIGEST + encoded).hexdigest()[:32]
 
 
 def connected_account_fields(seam_account: dict) -> dict[str, Any]:

@@ -4,13 +4,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from devices.bulk_upsert import RowBatch, row_batch, rows_upsert
+from devices.bulk_upsert import (
+    CopyBatch,
+    RowBatch,
+    copy_batch,
+    copy_batches_joined,
+    row_batch,
+    rows_insert,
+    rows_upsert,
+)
 from devices.models import ConnectedAccount, Device, SyncRun
 from devices.prefetch import prefetched
-from devices.seam_mapping import connected_account_fields, device_fields
+from devices.seam_mapping import connected_account_fields, device_content_hash, device_fields
 from portal.models import Workspace
 from portal.seam import SeamClient, seam_client_for_workspace
 from portal.seam.errors import (
@@ -33,7 +41,7 @@ SYNC_LOCK_POLL_SECONDS = 0.25
 # as no other feature of the project uses it.
 SYNC_LOCK_NAMESPACE = 0x5EA7
 
-# Every Device column the sync overwrites on a known device: all but the identity (workspace, Seam id).
+# Every Device column the sync overwrites on a changed device: all but the identity (workspace, Seam id).
 DEVICE_SYNCED_COLUMNS = [
     "connected_account_id",
     "name",
@@ -53,7 +61,8 @@ DEVICE_SYNCED_COLUMNS = [
     "properties",
     "errors",
     "warnings",
-    "last_synced_at",
+    "content_hash",
+    "last_changed_at",
     "removed_at",
 ]
 ACCOUNT_SYNCED_FIELDS = ["account_type", "display_name", "errors", "warnings", "last_synced_at", "removed_at"]
@@ -70,6 +79,7 @@ class SyncLockTimeout(Exception):
 class SyncCounts:
     devices_seen: int = 0
     devices_created: int = 0
+    devices_updated: int = 0
     devices_removed: int = 0
     accounts_seen: int = 0
 
@@ -77,9 +87,11 @@ class SyncCounts:
 def device_sync(*, workspace: Workspace, page_limit: int = SYNC_PAGE_LIMIT) -> SyncRun:
     """Mirror the workspace's Seam devices and connected accounts into our tables; returns the SyncRun.
 
-    Rows are upserted page by page (a constant number of queries per page) and never deleted: a device
-    missing from Seam's complete listing gets `removed_at`, and loses it when it comes back. Only a run
-    that read every page marks anything removed, so a Seam failure half-way leaves removals untouched.
+    Only new, changed and returning devices are written (their fingerprint differs from the stored one),
+    page by page with a constant number of queries per page; a re-sync in which nothing changed writes no
+    device row. Rows are never deleted: a device missing from Seam's complete listing gets `removed_at`,
+    and loses it when it comes back. Only a run that read every page marks anything removed, so a Seam
+    failure half-way leaves removals untouched.
     Runs of the same workspace are serialised by a lock; a second run waits for the first, then runs.
     """
     try:
@@ -132,33 +144,49 @@ def _seam_mirror(
         workspace=workspace, seam_accounts=client.connected_accounts_list(), synced_at=synced_at
     )
     counts.accounts_seen = len(account_ids)
-    # One query for the whole run (not one per page) tells new devices from known ones.
-    known_device_ids = set(Device.objects.for_workspace(workspace).values_list("seam_device_id", flat=True))
-    seen_device_ids: set[str] = set()
-    # A background thread fetches, maps and serialises the next pages while this one writes.
-    batches = _device_row_batches(client.iter_device_pages(limit=page_limit), account_ids=account_ids)
-    for batch in prefetched(batches):
-        page_ids = _devices_upsert(workspace=workspace, batch=batch, synced_at=synced_at)
-        counts.devices_created += len(page_ids - known_device_ids)
-        known_device_ids |= page_ids
-        seen_device_ids |= page_ids
-    counts.devices_seen = len(seen_device_ids)
+    stored = _devices_stored(workspace=workspace)
+    seen_ids: set[str] = set()
+    created_ids: set[str] = set()
+    updated_ids: set[str] = set()
+    # A background thread fetches, fingerprints, maps and serialises the next pages while this one writes.
+    pages = _device_pages(client.iter_device_pages(limit=page_limit), account_ids=account_ids, stored=stored)
+    new_pending: list[CopyBatch] = []
+    try:
+        for page in prefetched(pages):
+            seen_ids.update(page.seen_ids)
+            if page.changed.rows:
+                _devices_upsert(workspace=workspace, batch=page.changed, changed_at=synced_at)
+                updated_ids.update(row["seam_device_id"] for row in page.changed.rows)
+            if page.new.rows:
+                new_pending.append(page.new)
+            if len(new_pending) == INSERT_EVERY_PAGES:
+                batches, new_pending = new_pending, []
+                created_ids.update(
+                    _devices_insert(workspace=workspace, batches=batches, changed_at=synced_at)
+                )
+    finally:
+        # Also when a later page failed: the pages read so far are true data.
+        if new_pending:
+            created_ids.update(
+                _devices_insert(workspace=workspace, batches=new_pending, changed_at=synced_at)
+            )
+    counts.devices_seen = len(seen_ids)
+    counts.devices_created = len(created_ids)
+    counts.devices_updated = len(updated_ids)
 
-    # Every page was read: whatever this run did not touch is gone from Seam.
+    # Every page was read: a device that was active before this run and is not in Seam's listing is gone.
+    gone_ids = list(stored.active_hashes.keys() - seen_ids)
     with transaction.atomic():
         removed_at = timezone.now()
-        counts.devices_removed = (
-            Device.objects.for_workspace(workspace)
-            .filter(removed_at__isnull=True)
-            .exclude(last_synced_at=synced_at)
-            .update(removed_at=removed_at)
+        counts.devices_removed = _devices_mark_removed(
+            workspace=workspace, seam_device_ids=gone_ids, removed_at=removed_at
         )
         ConnectedAccount.objects.for_workspace(workspace).filter(removed_at__isnull=True).exclude(
             last_synced_at=synced_at
         ).update(removed_at=removed_at)
         sync_run.devices_seen = counts.devices_seen
         sync_run.devices_created = counts.devices_created
-        sync_run.devices_updated = counts.devices_seen - counts.devices_created
+        sync_run.devices_updated = counts.devices_updated
         sync_run.devices_removed = counts.devices_removed
         sync_run.accounts_seen = counts.accounts_seen
         _sync_run_finish(sync_run, status=SyncRun.Status.SUCCEEDED)
@@ -168,7 +196,8 @@ def _seam_mirror(
 def _connected_accounts_upsert(
     *, workspace: Workspace, seam_accounts: list[dict], synced_at
 ) -> dict[str, int]:
-    """Upsert the accounts (a handful per workspace); returns Seam connected_account_id → our key."""
+    """Upsert the accounts (a handful per workspace, so every run writes them all); returns Seam
+    connected_account_id → our key."""
     fields_by_id = {
         account["connected_account_id"]: connected_account_fields(account)
         for account in seam_accounts
@@ -189,33 +218,113 @@ def _connected_accounts_upsert(
     return {account.seam_connected_account_id: account.pk for account in accounts}
 
 
-def _device_row_batches(pages: Iterator[list[dict]], *, account_ids: dict[str, int]) -> Iterator[RowBatch]:
-    """Seam device pages → Device rows ready to write. No database access: it runs in the prefetch thread."""
+@dataclass(frozen=True)
+class StoredDevices:
+    known_ids: frozenset[str]
+    active_hashes: dict[str, str]  # devices not marked removed → their content_hash
+
+
+def _devices_stored(*, workspace: Workspace) -> StoredDevices:
+    """What the workspace holds before this run, in one query: tells new devices from known ones, unchanged
+    from changed, and (by what the run does not see) the gone."""
+    known_ids, active_hashes = set(), {}
+    rows = Device.objects.for_workspace(workspace).values_list("seam_device_id", "content_hash", "removed_at")
+    for seam_device_id, content_hash, removed_at in rows:
+        known_ids.add(seam_device_id)
+        if removed_at is None:
+            active_hashes[seam_device_id] = content_hash
+    return StoredDevices(known_ids=frozenset(known_ids), active_hashes=active_hashes)
+
+
+@dataclass(frozen=True)
+class DevicePage:
+    seen_ids: list[str]
+    new: CopyBatch  # Device rows of devices this workspace never had
+    changed: RowBatch  # Device rows of known devices that changed or came back
+
+
+def _device_pages(
+    pages: Iterator[list[dict]], *, account_ids: dict[str, int], stored: StoredDevices
+) -> Iterator[DevicePage]:
+    """Seam device pages → what to write. No database access: it runs in the prefetch thread."""
     for seam_devices in pages:
-        rows: dict[str, dict] = {}
+        seen_ids = []
+        # Keyed by id: one statement must not write the same row twice.
+        new: dict[str, dict] = {}
+        changed: dict[str, dict] = {}
         for seam_device in seam_devices:
-            if not isinstance(seam_device, dict) or not seam_device.get("device_id"):
+            if not isinstance(seam_device, dict) or not isinstance(seam_device.get("device_id"), str):
+                continue
+            device_id = seam_device["device_id"]
+            seen_ids.append(device_id)
+            account_pk = account_ids.get(seam_device.get("connected_account_id"))
+            content_hash = device_content_hash(seam_device, connected_account_pk=account_pk)
+            # A removed device has no entry, so one that comes back is written (and un-removed).
+            if stored.active_hashes.get(device_id) == content_hash:
                 continue
             row = device_fields(seam_device)
-            row["connected_account_id"] = account_ids.get(seam_device.get("connected_account_id"))
-            # Keyed by id: PostgreSQL refuses to upsert the same row twice in one statement.
-            rows[row["seam_device_id"]] = row
-        yield row_batch(list(rows.values()))
+            row["connected_account_id"] = account_pk
+            row["content_hash"] = content_hash
+            (changed if device_id in stored.known_ids else new)[device_id] = row
+        yield DevicePage(
+            seen_ids=seen_ids,
+            new=copy_batch(Device, list(new.values())),
+            changed=row_batch(list(changed.values())),
+        )
 
 
-def _devices_upsert(*, workspace: Workspace, batch: RowBatch, synced_at) -> set[str]:
-    """One INSERT … ON CONFLICT DO UPDATE for the page; returns the page's Seam device ids."""
+# New devices of this many pages go in with one COPY: each write costs round trips and a commit during
+# which this thread waits, so a first sync spends less time waiting with fewer, larger writes.
+INSERT_EVERY_PAGES = 4
+
+
+def _devices_insert(*, workspace: Workspace, batches: list[CopyBatch], changed_at) -> set[str]:
+    """One COPY for the new devices of a few pages; returns their Seam ids."""
+    batch = copy_batches_joined(batches)
+    try:
+        with transaction.atomic():
+            rows_insert(model=Device, batch=batch, constants=_device_constants(workspace, changed_at))
+    except IntegrityError:
+        # Nothing else adds devices, and on PostgreSQL runs hold the workspace's lock; but should a row have
+        # appeared since this run read the table (an overlapping run on SQLite, a device Seam listed on two
+        # pages), write the rows as upserts, one statement per page.
+        for page_batch in batches:
+            _devices_upsert(workspace=workspace, batch=row_batch(page_batch.rows), changed_at=changed_at)
+    return {row["seam_device_id"] for row in batch.rows}
+
+
+def _devices_upsert(*, workspace: Workspace, batch: RowBatch, changed_at) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE for the page's changed devices."""
     # A savepoint, so that inside a caller's transaction a failed page still lets us record the failure.
     with transaction.atomic():
         rows_upsert(
             model=Device,
             batch=batch,
-            # A device Seam lists is not removed: writing removed_at=NULL is what un-removes a returning one.
-            constants={"workspace_id": workspace.pk, "last_synced_at": synced_at, "removed_at": None},
+            constants=_device_constants(workspace, changed_at),
             unique_fields=["workspace_id", "seam_device_id"],
             update_fields=DEVICE_SYNCED_COLUMNS,
         )
-    return {row["seam_device_id"] for row in batch.rows}
+
+
+def _device_constants(workspace: Workspace, changed_at) -> dict:
+    # A device Seam lists is not removed: writing removed_at=NULL is what un-removes a returning one.
+    return {"workspace_id": workspace.pk, "last_changed_at": changed_at, "removed_at": None}
+
+
+# Bounds the ids in one UPDATE: databases cap the parameters of a statement (SQLite at 32,766).
+REMOVAL_BATCH_SIZE = 5000
+
+
+def _devices_mark_removed(*, workspace: Workspace, seam_device_ids: list[str], removed_at) -> int:
+    removed = 0
+    for start in range(0, len(seam_device_ids), REMOVAL_BATCH_SIZE):
+        removed += (
+            Device.objects.for_workspace(workspace)
+            .filter(seam_device_id__in=seam_device_ids[start : start + REMOVAL_BATCH_SIZE])
+            .filter(removed_at__isnull=True)
+            .update(removed_at=removed_at)
+        )
+    return removed
 
 
 def _sync_run_finish(sync_run: SyncRun, *, status: str, error_message: str = "") -> SyncRun:

@@ -3,7 +3,9 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models.expressions import RawSQL
 
+from devices import seam_mapping, services
 from devices.models import ConnectedAccount, Device, SyncRun
 from devices.services import device_sync
 from portal.seam import SeamClient, seam_client_for_workspace
@@ -55,8 +57,9 @@ def test_first_sync_mirrors_every_demo_device(sandbox_workspace):
         assert device.warnings == seam_device["warnings"]
         assert device.errors == seam_device["errors"]
         assert device.connected_account.seam_connected_account_id == seam_device["connected_account_id"]
-        assert device.last_synced_at == sync_run.started_at
+        assert device.last_changed_at == sync_run.started_at
         assert device.removed_at is None
+        assert len(device.content_hash) == 32
 
 
 def test_brand_specific_fields(sandbox_workspace):
@@ -79,11 +82,18 @@ def test_brand_specific_fields(sandbox_workspace):
     assert oracode.properties["dormakaba_oracode_metadata"]["predefined_time_slots"]
 
 
-def test_resync_updates_in_place_without_duplicates(sandbox_workspace, sandbox_control):
+def row_versions(workspace) -> dict[str, str]:
+    """PostgreSQL's xmin of each device row: it changes whenever the row is written, even to equal values."""
+    versions = devices_of(workspace).annotate(row_version=RawSQL("xmin::text", ()))
+    return dict(versions.values_list("seam_device_id", "row_version"))
+
+
+def test_resync_updates_only_the_changed_device_in_place(sandbox_workspace, sandbox_control):
     workspace = sandbox_workspace()
     first = device_sync(workspace=workspace)
     changed = devices_of(workspace).get(name="Unit 2A Front Door")
     ids_before = dict(devices_of(workspace).values_list("seam_device_id", "pk"))
+    versions_before = row_versions(workspace)
     sandbox_control(
         "devices/update", api_key=workspace.seam_api_key, device_id=changed.seam_device_id, online=False
     )
@@ -91,15 +101,67 @@ def test_resync_updates_in_place_without_duplicates(sandbox_workspace, sandbox_c
     second = device_sync(workspace=workspace)
 
     assert second.status == SyncRun.Status.SUCCEEDED, second.error_message
-    assert (second.devices_seen, second.devices_created, second.devices_updated) == (
-        first.devices_seen,
-        0,
-        first.devices_seen,
-    )
+    assert (second.devices_seen, second.devices_created, second.devices_updated) == (first.devices_seen, 0, 1)
     assert dict(devices_of(workspace).values_list("seam_device_id", "pk")) == ids_before
     changed.refresh_from_db()
     assert changed.online is False
-    assert changed.last_synced_at == second.started_at
+    assert changed.last_changed_at == second.started_at
+    versions_after = row_versions(workspace)
+    assert {
+        device_id for device_id in ids_before if versions_after[device_id] != versions_before[device_id]
+    } == {changed.seam_device_id}
+    unchanged = devices_of(workspace).exclude(pk=changed.pk)
+    assert set(unchanged.values_list("last_changed_at", flat=True)) == {first.started_at}
+
+
+def test_resync_without_changes_writes_no_device_row(sandbox_workspace):
+    workspace = sandbox_workspace()
+    first = device_sync(workspace=workspace)
+    versions_before = row_versions(workspace)
+
+    second = device_sync(workspace=workspace)
+
+    assert second.status == SyncRun.Status.SUCCEEDED, second.error_message
+    assert (second.devices_seen, second.devices_created, second.devices_updated, second.devices_removed) == (
+        first.devices_seen,
+        0,
+        0,
+        0,
+    )
+    assert row_versions(workspace) == versions_before
+
+
+def test_integers_beyond_64_bits_are_stored_and_fingerprinted(sandbox_workspace, sandbox_control):
+    """orjson refuses them; the sync falls back to the standard library for those devices."""
+    workspace = sandbox_workspace(demo_devices=False)
+    [device_id] = sandbox_control(
+        "devices/add", api_key=workspace.seam_api_key, count=1, manufacturer="yale"
+    )["device_ids"]
+    sandbox_control(
+        "devices/update", api_key=workspace.seam_api_key, device_id=device_id, properties={"counter": 2**70}
+    )
+
+    assert device_sync(workspace=workspace).devices_created == 1
+    assert devices_of(workspace).get().properties["counter"] == 2**70
+    assert device_sync(workspace=workspace).devices_updated == 0
+    sandbox_control(
+        "devices/update",
+        api_key=workspace.seam_api_key,
+        device_id=device_id,
+        properties={"counter": 2**70 + 1},
+    )
+    assert device_sync(workspace=workspace).devices_updated == 1
+    assert devices_of(workspace).get().properties["counter"] == 2**70 + 1
+
+
+def test_changed_mapping_rewrites_every_device_once(sandbox_workspace, monkeypatch):
+    """Rows stored by an older version of the mapping code must not survive because Seam's JSON is equal."""
+    workspace = sandbox_workspace()
+    first = device_sync(workspace=workspace)
+    monkeypatch.setattr(seam_mapping, "_MAPPING_SOURCE_DIGEST", b"the mapping code changed")
+
+    assert device_sync(workspace=workspace).devices_updated == first.devices_seen
+    assert device_sync(workspace=workspace).devices_updated == 0
 
 
 def test_new_upstream_devices_are_added(sandbox_workspace, seam_sandbox):
@@ -134,10 +196,28 @@ def test_device_gone_upstream_is_marked_removed_and_comes_back(
     restore()
     comeback = device_sync(workspace=workspace)
 
-    assert comeback.devices_created == 0
+    assert (comeback.devices_created, comeback.devices_updated) == (0, 1)
     gone.refresh_from_db()
     assert gone.removed_at is None
     assert devices_of(workspace).filter(seam_device_id=gone.seam_device_id).count() == 1
+
+
+def test_removals_beyond_one_statements_batch_are_all_marked(
+    sandbox_workspace, sandbox_remove_device, monkeypatch
+):
+    workspace = sandbox_workspace()
+    device_sync(workspace=workspace)
+    gone_ids = list(devices_of(workspace).values_list("seam_device_id", flat=True)[:3])
+    for device_id in gone_ids:
+        sandbox_remove_device(workspace, device_id)
+    monkeypatch.setattr(services, "REMOVAL_BATCH_SIZE", 2)
+
+    removal = device_sync(workspace=workspace)
+
+    assert removal.devices_removed == 3
+    assert set(
+        devices_of(workspace).filter(removed_at__isnull=False).values_list("seam_device_id", flat=True)
+    ) == set(gone_ids)
 
 
 def test_bad_api_key_fails_the_run_readably(db, seam_sandbox, make_user):
@@ -173,6 +253,14 @@ def test_failure_on_a_later_page_marks_nothing_removed(
     """Page 1 is written (it is true data), but a run that did not see every page removes nothing."""
     workspace = sandbox_workspace()
     first = device_sync(workspace=workspace, page_limit=4)
+    with seam_client_for_workspace(workspace) as client:
+        first_page, *later_pages = client.iter_device_pages(limit=4)
+    on_first_page = next(device["device_id"] for device in first_page if device["properties"]["online"])
+    on_later_page = next(
+        device["device_id"] for page in later_pages for device in page if device["properties"]["online"]
+    )
+    for device_id in (on_first_page, on_later_page):
+        sandbox_control("devices/update", api_key=workspace.seam_api_key, device_id=device_id, online=False)
     original_iter = SeamClient.iter_device_pages
 
     def first_page_then_outage(self, **options):
@@ -187,7 +275,9 @@ def test_failure_on_a_later_page_marks_nothing_removed(
     assert sync_run.status == SyncRun.Status.FAILED
     assert sync_run.devices_removed == 0
     assert devices_of(workspace).filter(removed_at__isnull=True).count() == first.devices_seen
-    assert devices_of(workspace).filter(last_synced_at=sync_run.started_at).count() == 4
+    written = devices_of(workspace).filter(last_changed_at=sync_run.started_at)
+    assert list(written.values_list("seam_device_id", "online")) == [(on_first_page, False)]
+    assert devices_of(workspace).get(seam_device_id=on_later_page).online is True
 
 
 def test_sync_command_prints_counts(sandbox_workspace, capsys):

@@ -8,6 +8,7 @@ from django.db import connections
 from devices import services
 from devices.models import Device, SyncRun
 from devices.services import device_sync, workspace_sync_lock
+from portal.seam import SeamClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,3 +63,33 @@ def test_run_that_cannot_get_the_lock_gives_up_cleanly(sandbox_workspace, monkey
     assert run.status == SyncRun.Status.FAILED
     assert "Another sync of this workspace was still running" in run.error_message
     assert not Device.objects.for_workspace(workspace).exists()
+
+
+def test_device_added_by_another_writer_during_the_run_is_updated_not_a_failure(
+    sandbox_workspace, monkeypatch
+):
+    """New devices are inserted with COPY, which cannot resolve conflicts: a row that appeared after the run
+    read the table must turn the page into an upsert, not fail the run."""
+    workspace = sandbox_workspace()
+    original_iter = SeamClient.iter_device_pages
+    intruder = {}
+
+    def another_writer_inserts_the_first_device(self, **options):
+        pages = original_iter(self, **options)
+        first_page = next(pages)
+        intruder["device"] = Device.objects.create(
+            workspace=workspace, seam_device_id=first_page[0]["device_id"], name="Inserted meanwhile"
+        )
+        connections.close_all()  # this runs in the sync's prefetch thread, on that thread's connection
+        yield first_page
+        yield from pages
+
+    monkeypatch.setattr(SeamClient, "iter_device_pages", another_writer_inserts_the_first_device)
+    sync_run = device_sync(workspace=workspace)
+
+    assert sync_run.status == SyncRun.Status.SUCCEEDED, sync_run.error_message
+    devices = Device.objects.for_workspace(workspace)
+    assert devices.count() == sync_run.devices_seen == 9
+    intruder["device"].refresh_from_db()
+    assert intruder["device"].name != "Inserted meanwhile"
+    assert intruder["device"].content_hash

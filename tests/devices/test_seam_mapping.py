@@ -1,6 +1,8 @@
 """Seam device/account dicts → model fields, including the odd shapes providers send."""
 
-from devices.seam_mapping import connected_account_fields, device_fields, device_timezone
+import json
+
+from devices.seam_mapping import connected_account_fields, device_content_hash, device_fields, device_timezone
 
 
 def ultraloq(time_zone, location_timezone="America/New_York"):
@@ -102,3 +104,39 @@ def test_connected_account_name_falls_back_to_user_identifier():
         },
     )
     assert (fields["display_name"], fields["account_type"]) == ("o@example.com", "august")
+
+
+def test_content_hash_is_equal_for_equal_json_and_differs_for_any_change():
+    """The sync skips a device whose hash equals the stored one: every change must change the hash."""
+    text = json.dumps(
+        {
+            "device_id": "d1",
+            "display_name": "Front door",
+            "errors": [],
+            "properties": {
+                "online": True,
+                "name": "Front door",
+                "battery_level": 0.5,
+                "code_constraints": [],
+            },
+        }
+    )
+    # Decoded twice, as two syncs do: equal data in fresh objects, sharing keys as the JSON decoder does.
+    first, second = json.loads(text), json.loads(text)
+    assert device_content_hash(first, connected_account_pk=7) == device_content_hash(
+        second, connected_account_pk=7
+    )
+
+    baseline = device_content_hash(first, connected_account_pk=7)
+    assert device_content_hash(first, connected_account_pk=8) != baseline
+    assert device_content_hash(first, connected_account_pk=None) != baseline
+    for change in (
+        lambda device: device["properties"].update(online=False),
+        lambda device: device["properties"].update(battery_level=0.49),
+        lambda device: device["properties"].update(online=1),  # == True in Python, not to the mapping
+        lambda device: device["errors"].append({"error_code": "device_offline"}),
+        lambda device: device.update(display_name="Front door "),
+    ):
+        changed = json.loads(text)
+        change(changed)
+        assert device_content_hash(changed, connected_account_pk=7) != baseline
