@@ -35,6 +35,7 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from query_counter import QueryCounter  # noqa: E402
 
 from accesscodes.bookings.models import Booking, Property, Unit, UnitDoor  # noqa: E402
 from accesscodes.bookings.services import booking_upsert  # noqa: E402
@@ -43,15 +44,6 @@ from devices.models import Device  # noqa: E402
 from portal.services import workspace_create  # noqa: E402
 
 TARGET_PER_SECOND = 200
-
-
-class QueryCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def build(units: int, existing_codes: int):

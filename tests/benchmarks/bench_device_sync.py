@@ -38,6 +38,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from query_counter import QueryCounter  # noqa: E402
 
 from devices.models import Device, SyncRun  # noqa: E402
 from devices.services import SYNC_PAGE_LIMIT, device_sync  # noqa: E402
@@ -48,17 +49,6 @@ from portal.services import workspace_create  # noqa: E402
 MANUFACTURERS = ["august", "schlage", "yale", "igloohome", "ultraloq"]
 FIRST_SYNC_TARGET = 2.0
 RESYNC_TARGET = 1.3
-
-
-class QueryCounter:
-    """Counts statements through Django's execute wrapper: cheaper than CaptureQueriesContext."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def timed(function):
