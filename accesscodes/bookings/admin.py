@@ -1,6 +1,10 @@
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -137,9 +141,9 @@ class BookingAdminForm(forms.ModelForm):
 @admin.register(Booking)
 class BookingAdmin(TenantAdmin):
     form = BookingAdminForm
-    list_display = ["__str__", "unit", "guest_name", "check_in", "check_out", "status", "workspace"]
+    list_display = ["__str__", "unit", "guest_name", "stay", "status", "workspace"]
     list_filter = ["status"]
-    list_select_related = ["unit", "workspace"]
+    list_select_related = ["unit__property", "workspace"]
     search_fields = ["external_id", "guest_name", "guest_email"]
     readonly_fields = ["pin", "source_updated_at", "guest_data_redacted_at", "plan", "codes"]
     inlines = [BookingEventInline]
@@ -147,6 +151,43 @@ class BookingAdmin(TenantAdmin):
 
     def get_fields(self, request, obj=None):
         return [*BOOKING_INPUT_FIELDS, *self.readonly_fields]
+
+    # -- times: typed and shown on the property's clock, which the time fields name ----------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with timezone.override(self._property_zone(request, object_id)):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()  # it would otherwise render later, outside the zone
+            return response
+
+    def _property_zone(self, request, object_id) -> str | None:
+        """The booking's property zone; on a submitted add form, the chosen unit's property zone."""
+        if object_id is not None:
+            booking = self.get_object(request, unquote(object_id))
+            return booking.unit.property.timezone if booking else None
+        unit_id = request.POST.get("unit", "")
+        if not unit_id.isdigit():
+            return None
+        unit = (
+            Unit.objects.for_workspaces(self.editable_workspaces(request))
+            .select_related("property")
+            .filter(pk=unit_id)
+            .first()
+        )
+        return unit.property.timezone if unit else None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        where = (
+            f"In {timezone.get_current_timezone_name()}, the property's time zone."
+            if obj is not None
+            else "In the time zone of the chosen unit's property."
+        )
+        for name in ("check_in", "check_out"):
+            if name in form.base_fields:
+                form.base_fields[name].help_text = where
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "source", "external_id"] if obj else self.readonly_fields
@@ -161,6 +202,12 @@ class BookingAdmin(TenantAdmin):
         )
         obj.pk = outcome.booking.pk
         obj.refresh_from_db()
+
+    @admin.display(description="Stay (property's clock)", ordering="check_in")
+    def stay(self, obj):
+        zone = ZoneInfo(obj.unit.property.timezone)
+        check_in, check_out = obj.check_in.astimezone(zone), obj.check_out.astimezone(zone)
+        return f"{check_in:%Y-%m-%d %H:%M} → {check_out:%Y-%m-%d %H:%M} {obj.unit.property.timezone}"
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -1,6 +1,7 @@
 """The bookings admin: bookings go through booking_upsert, everything is scoped, roles hold."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -49,9 +50,12 @@ def test_a_booking_added_in_the_admin_gets_its_codes(alice_client, workspace_a, 
     booking = Booking.objects.for_workspace(workspace_a).get(external_id="D-7")
     link = BookingCode.objects.for_workspace(workspace_a).select_related("access_code").get(booking=booking)
     assert link.access_code.code == "1357"
+    # Typed on the property's clock (Europe/Paris), not in UTC.
+    assert booking.check_in.astimezone(ZoneInfo("Europe/Paris")).time() == dt.time(15)
     page = alice_client.get(reverse("admin:bookings_booking_change", args=[booking.pk]))
     assert page.status_code == 200
     assert b"PIN 1357" in page.content
+    assert b"In Europe/Paris, the property's time zone." in page.content
 
 
 def test_another_workspaces_booking_is_not_reachable_in_the_admin(alice_client, workspace_a, booking_b):
@@ -59,6 +63,17 @@ def test_another_workspaces_booking_is_not_reachable_in_the_admin(alice_client, 
     assert response.status_code == 302  # the admin sends an unknown object back to the index
     listing = alice_client.get(reverse("admin:bookings_booking_changelist"))
     assert b"b-1" not in listing.content
+
+
+def test_the_booking_list_shows_stays_on_the_property_clock(alice_client, workspace_a, unit_a):
+    paris = ZoneInfo("Europe/Paris")
+    check_in = dt.datetime(2031, 1, 10, 15, tzinfo=paris)
+    booking_upsert(
+        workspace=workspace_a, source="x", external_id="p-1", unit=unit_a,
+        check_in=check_in, check_out=check_in + dt.timedelta(days=2, hours=-4),
+    )  # fmt: skip
+    listing = alice_client.get(reverse("admin:bookings_booking_changelist"))
+    assert "2031-01-10 15:00 → 2031-01-12 11:00 Europe/Paris" in listing.content.decode()
 
 
 def test_a_viewer_reads_but_cannot_cancel(client, workspace_a, unit_a, member):
