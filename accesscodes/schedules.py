@@ -7,6 +7,7 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from portal.models import Workspace
+from portal.schedules import schedule_every_minutes, schedule_remove
 
 DUE_WORK_SCHEDULE = "access-codes-due-work"
 DUE_WORK_TASK = "accesscodes.tasks.dispatch_due_access_code_work"
@@ -19,31 +20,21 @@ def reconcile_schedule_name(workspace_id: int) -> str:
 
 def due_work_schedule_ensure() -> Schedule:
     """Idempotent: one every-minute dispatcher for all workspaces (keyed by a unique name)."""
-    schedule, _ = Schedule.objects.update_or_create(
-        name=DUE_WORK_SCHEDULE,
-        defaults={"func": DUE_WORK_TASK, "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
-    )
-    return schedule
+    return schedule_every_minutes(name=DUE_WORK_SCHEDULE, func=DUE_WORK_TASK, minutes=1)
 
 
 def reconcile_schedule_ensure(*, workspace: Workspace) -> Schedule:
     """Idempotent: this workspace's periodic comparison of its access codes with Seam's."""
-    schedule, _ = Schedule.objects.update_or_create(
+    return schedule_every_minutes(
         name=reconcile_schedule_name(workspace.pk),
-        defaults={
-            "func": RECONCILE_TASK,
-            "args": repr((workspace.pk,)),
-            "schedule_type": Schedule.MINUTES,
-            "minutes": settings.SEAM_RECONCILE_INTERVAL_MINUTES,
-            "repeats": -1,
-        },
+        func=RECONCILE_TASK,
+        minutes=settings.SEAM_RECONCILE_INTERVAL_MINUTES,
+        args=(workspace.pk,),
     )
-    return schedule
 
 
 def reconcile_schedule_remove(*, workspace_id: int) -> None:
-    # Schedules are not foreign keys: deleting a workspace does not cascade to them.
-    Schedule.objects.filter(name=reconcile_schedule_name(workspace_id)).delete()
+    schedule_remove(name=reconcile_schedule_name(workspace_id))
 
 
 def reconcile_enqueue(*, workspace_id: int) -> None:

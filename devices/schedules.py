@@ -6,6 +6,7 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from portal.models import Workspace
+from portal.schedules import schedule_every_minutes, schedule_remove
 
 SYNC_TASK = "devices.tasks.sync_workspace"
 
@@ -16,22 +17,16 @@ def workspace_sync_schedule_name(workspace_id: int) -> str:
 
 def workspace_sync_schedule_ensure(*, workspace: Workspace) -> Schedule:
     """One periodic Seam sync per workspace; calling it again changes nothing (keyed by a unique name)."""
-    schedule, _ = Schedule.objects.update_or_create(
+    return schedule_every_minutes(
         name=workspace_sync_schedule_name(workspace.pk),
-        defaults={
-            "func": SYNC_TASK,
-            "args": repr((workspace.pk,)),
-            "schedule_type": Schedule.MINUTES,
-            "minutes": settings.SEAM_SYNC_INTERVAL_MINUTES,
-            "repeats": -1,
-        },
+        func=SYNC_TASK,
+        minutes=settings.SEAM_SYNC_INTERVAL_MINUTES,
+        args=(workspace.pk,),
     )
-    return schedule
 
 
 def workspace_sync_schedule_remove(*, workspace_id: int) -> None:
-    # Schedules are not foreign keys: deleting a workspace does not cascade to them.
-    Schedule.objects.filter(name=workspace_sync_schedule_name(workspace_id)).delete()
+    schedule_remove(name=workspace_sync_schedule_name(workspace_id))
 
 
 def device_sync_enqueue(*, workspace: Workspace) -> None:
