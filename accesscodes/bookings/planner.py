@@ -123,9 +123,6 @@ class Plan:
     same_pin: bool
     reasons: tuple[str, ...] = ()
 
-    def for_door(self, door_key) -> tuple[PlannedCode, ...]:
-        return tuple(code for code in self.codes if code.door_key == door_key)
-
 
 # -- times -------------------------------------------------------------------------------------------
 

@@ -6,10 +6,8 @@ from zoneinfo import ZoneInfo
 
 from accesscodes.bookings.models import (
     POLICY_FIELDS,
-    Alert,
     Booking,
     BookingCode,
-    BookingEvent,
     Property,
     PropertySharedDoor,
     Unit,
@@ -115,22 +113,6 @@ def door_facts(*, workspace, devices: list[Device], own_access_code_ids) -> tupl
             key=device.pk, name=device.name, device=device_facts(device), others=tuple(others[device.pk])
         )
         for device in devices
-    )
-
-
-def booking_get(*, workspace, pk) -> Booking:
-    return Booking.objects.for_workspace(workspace).select_related("unit").get(pk=pk)
-
-
-def booking_timeline(*, workspace, booking: Booking, limit: int = 200):
-    return BookingEvent.objects.for_workspace(workspace).filter(booking=booking)[:limit]
-
-
-def alerts_open(*, workspace):
-    return (
-        Alert.objects.for_workspace(workspace)
-        .filter(resolved_at__isnull=True)
-        .select_related("booking", "device")
     )
 
 
