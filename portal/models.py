@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.functional import cached_property
 
 from portal.fields import EncryptedTextField, UnreadableSecret
+from portal.tenancy import TenantModel
 
 # Seam's keys are "seam_" and a token of ASCII letters, digits and underscores; the length is left loose.
 SEAM_API_KEY_PATTERN = re.compile(r"seam_[A-Za-z0-9_]{1,200}")
@@ -150,3 +151,57 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.workspace} ({self.get_role_display()})"
+
+
+class ApiToken(TenantModel):
+    """A workspace's key to the API. Only the SHA-256 of the token is stored (the token is 256 random bits,
+    so a fast hash is safe) with a short prefix in clear to recognise it in lists."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
+
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.WRITE)
+    prefix = models.CharField(max_length=16, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def role(self) -> str:
+        """What the token may do, in the roles every other entry point checks: a read token reads like a
+        viewer; a write token acts like a workspace admin (never on members or the Seam key)."""
+        return Role.VIEWER if self.scope == self.Scope.READ else Role.ADMIN
+
+
+class IdempotencyKey(TenantModel):
+    """The first answer to a POST sent with an `Idempotency-Key`, replayed for 24 hours to the same token
+    with the same body; `response_status` stays empty while the first request is still running."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="one_answer_per_idempotency_key")
+        ]

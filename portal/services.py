@@ -1,9 +1,13 @@
+import hashlib
+import secrets
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from portal.models import Membership, Role, Workspace
+from portal.models import ApiToken, Membership, Role, Workspace
 from portal.role_rules import membership_change_refusal, workspace_members_lock
 from portal.signals import workspace_created, workspace_deleted
 
@@ -89,3 +93,34 @@ def membership_remove(*, actor, membership: Membership) -> None:
     if refusal:
         raise ValidationError(refusal)
     current.delete()
+
+
+API_TOKEN_PREFIX = "lp_"
+
+
+def api_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_create(*, workspace: Workspace, name: str, scope: str = ApiToken.Scope.WRITE, created_by=None):
+    """A new token and its clear text, which is returned here once and stored nowhere."""
+    clear = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        workspace=workspace,
+        name=name,
+        scope=scope,
+        prefix=clear[:10],
+        token_hash=api_token_hash(clear),
+        created_by=created_by,
+    )
+    # A hash of 256 random bits is unique; the unique index would still refuse a collision.
+    token.full_clean(validate_unique=False)
+    token.save()
+    return token, clear
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "portal",
     "devices",
@@ -158,10 +161,41 @@ SEAM_BACKOFF_BASE = float(os.environ.get("SEAM_BACKOFF_BASE", "0.5"))
 SEAM_SYNC_INTERVAL_MINUTES = int(os.environ.get("SEAM_SYNC_INTERVAL_MINUTES", "5"))
 SEAM_RECONCILE_INTERVAL_MINUTES = int(os.environ.get("SEAM_RECONCILE_INTERVAL_MINUTES", "15"))
 
+# The API (/api/v1/) accepts only workspace tokens (portal/api/views.py); the browser keeps its session.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_RATE_LIMIT", "6000/minute")},
+    "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lock portal API",
+    "DESCRIPTION": (
+        "Devices, access codes, properties, units, bookings, alerts and events of one workspace: the "
+        "workspace of the bearer token. Errors use Seam's envelope "
+        '`{"error": {"type", "message", "validation_errors"}, "request_id"}`.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+# Throttle counters: Redis when several processes serve the API (REDIS_URL), else this process's memory.
+CACHES = (
+    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    if REDIS_URL
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
 
 # Alerts are e-mailed to a workspace's managers; without EMAIL_HOST they are printed to the console.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

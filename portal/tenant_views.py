@@ -45,6 +45,11 @@ def workspace_access(*, user, slug: str) -> WorkspaceAccess:
     return WorkspaceAccess(workspace=membership.workspace, role=membership.role)
 
 
+def workspace_access_for_token(token) -> WorkspaceAccess:
+    """An API token acts on its own workspace only, with the role its scope grants."""
+    return WorkspaceAccess(workspace=token.workspace, role=token.role)
+
+
 def require_role(access: WorkspaceAccess, roles) -> None:
     if access.role not in roles:
         raise PermissionDenied("Your role in this workspace does not allow this.")
