@@ -1,0 +1,16 @@
+"""What the browser tests share besides fixtures."""
+
+PHONE = {"width": 390, "height": 844}
+
+
+def log_in(page, live_server, username: str, password: str = "pw-for-tests-only") -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0: nothing scrolls sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
