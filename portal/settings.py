@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.log_context.RequestContextMiddleware",
     "portal.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -210,11 +211,25 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "lock-portal@localhost")
 
+# One JSON object a line in production (LOG_FORMAT=json), readable lines in development; both carry the
+# request id and workspace, and mask Seam keys, API tokens, webhook secrets and phone numbers.
+LOG_FORMAT = os.environ.get(
+    "LOG_FORMAT", "plain" if DEBUG or not os.environ.get("DJANGO_SECRET_KEY") else "json"
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "portal.log_context.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "portal.log_context.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(workspace)s %(request_id)s] %(message)s",
+        },
+        "json": {"()": "portal.log_context.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

@@ -11,6 +11,7 @@ from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 from django.views import View
 
+from portal.log_context import bind_workspace
 from portal.models import CODE_EDITOR_ROLES, Membership, Role, Workspace
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -71,6 +72,7 @@ class WorkspaceView(LoginRequiredMixin, View):
         self.access = workspace_access(user=request.user, slug=kwargs.pop("workspace_slug"))
         self.workspace = self.access.workspace
         self.role = self.access.role
+        bind_workspace(self.workspace)
         roles = self.read_roles if request.method in READ_METHODS else self.edit_roles
         if roles is not None:
             require_role(self.access, roles)

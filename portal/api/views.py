@@ -12,6 +12,7 @@ from portal.api.idempotency import Replay, idempotency_claim
 from portal.api.pagination import IdCursorPagination
 from portal.api.permissions import WorkspaceRolePermission
 from portal.api.throttling import TokenRateThrottle
+from portal.log_context import bind_workspace
 from portal.models import CODE_EDITOR_ROLES
 from portal.tenant_views import workspace_access_for_token
 
@@ -34,6 +35,7 @@ class WorkspaceAPIMixin:
             self.access = workspace_access_for_token(token)
             self.workspace = self.access.workspace
             self.zone = ZoneInfo(self.workspace.timezone)
+            bind_workspace(self.workspace)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
