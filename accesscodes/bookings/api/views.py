@@ -1,6 +1,7 @@
 """Properties and units (workspace settings: admins), bookings and alerts (managers), and the timeline.
 Every write goes through the bookings services, so the API answers exactly as the admin does."""
 
+from django.db import IntegrityError
 from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -40,6 +41,7 @@ from portal.api.errors import Conflict
 from portal.api.views import WorkspaceAPIView, WorkspaceViewSet
 from portal.models import WORKSPACE_ADMIN_ROLES
 
+BOOKING_UNIQUE_CONSTRAINT = "unique_booking_per_source"
 BOOKING_RESULT_HEADER = OpenApiParameter(
     "Booking-Result",
     OpenApiTypes.STR,
@@ -155,7 +157,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspace
         return super().scoped_queryset().select_related("unit")
 
     def answer(self, booking, *, result=None, status_code=status.HTTP_200_OK):
-        booking = self.get_queryset().get(pk=booking.pk)
+        """The booking as the service left it (no re-read), with its codes and open alerts."""
         bookings_attach_codes_and_alerts(workspace=self.workspace, bookings=[booking])
         headers = {"Booking-Result": result} if result else None
         return Response(self.get_serializer(booking).data, status=status_code, headers=headers)
@@ -181,13 +183,24 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspace
     def create(self, request, *args, **kwargs):
         """Create or update the booking with this `source` and `external_id` (201 new, 200 updated),
         then make its doors hold exactly its codes."""
-        outcome = booking_upsert(**self.payload(request.data).upsert_kwargs())
+        outcome = self._upsert(self.payload(request.data).upsert_kwargs())
         created = outcome.result == "created"
         return self.answer(
             outcome.booking,
             result=outcome.result,
             status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+    @staticmethod
+    def _upsert(kwargs: dict):
+        try:
+            return booking_upsert(**kwargs)
+        except IntegrityError as error:
+            if BOOKING_UNIQUE_CONSTRAINT not in str(error):
+                raise
+            # The same new booking arrived twice at once and the other request created it first (its
+            # transaction rolled back whole): now it exists, so this one is an update like any other.
+            return booking_upsert(**kwargs)
 
     @extend_schema(
         request=BookingPatchSerializer, responses={200: BookingSerializer}, parameters=[BOOKING_RESULT_HEADER]
