@@ -217,10 +217,15 @@ class EventPageSerializer(serializers.Serializer):
 
 
 class EventQuerySerializer(serializers.Serializer):
-    booking = serializers.IntegerField(required=False, min_value=1)
+    """Filters of the timeline; a filter an event source cannot answer leaves that source out (a device
+    filter shows only access-code events)."""
+
+    booking = serializers.IntegerField(
+        required=False, min_value=1, help_text="The booking's events and those of its codes."
+    )
     access_code = serializers.IntegerField(required=False, min_value=1)
-    device = serializers.IntegerField(required=False, min_value=1)
-    kind = serializers.CharField(required=False, max_length=40)
+    device = serializers.IntegerField(required=False, min_value=1, help_text="Events of the door's codes.")
+    kind = serializers.CharField(required=False, max_length=40, help_text="e.g. received, planned, set.")
     since = serializers.DateTimeField(required=False, help_text="Only events at or after this moment.")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
     cursor = serializers.CharField(required=False, max_length=200, help_text="From a page's `next` link.")
