@@ -189,7 +189,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # One name per choice set where several share a field name (status, kind).
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "accesscodes.bookings.models.Booking.Status",
+        "AccessCodeStatusEnum": "accesscodes.models.AccessCode.Status",
+        "AlertKindEnum": "accesscodes.bookings.models.Alert.Kind",
+        "PlannedCodeKindEnum": "accesscodes.bookings.planner.Kind",
+    },
 }
 # Throttle counters: Redis when several processes serve the API (REDIS_URL), else this process's memory.
 CACHES = (

@@ -79,3 +79,23 @@ def alert_notify(*, alert_id: int, workspace_id: int) -> None:
         send_mail(subject, alert.message, settings.DEFAULT_FROM_EMAIL, recipients)
     except OSError:
         logger.exception("Could not e-mail alert %s", alert_id)
+
+
+def alert_resolve(*, alert: Alert, resolved_by: str) -> Alert:
+    """A person marks the alert resolved by hand (resolving a resolved alert changes nothing); the
+    booking's timeline records who. The alert opens again if its condition is still there next time."""
+    with transaction.atomic():
+        resolved = (
+            Alert.objects.for_workspace(alert.workspace_id)
+            .filter(pk=alert.pk, resolved_at__isnull=True)
+            .update(resolved_at=timezone.now())
+        )
+        if resolved and alert.booking_id:
+            booking = Booking.objects.for_workspace(alert.workspace_id).get(pk=alert.booking_id)
+            booking_event_record(
+                booking=booking,
+                kind="alert_resolved",
+                message=f"Alert resolved by hand ({resolved_by}): {alert.message}",
+                data={"alert_id": alert.pk},
+            )
+    return Alert.objects.for_workspace(alert.workspace_id).get(pk=alert.pk)

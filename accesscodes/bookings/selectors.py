@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from accesscodes.bookings.models import (
     POLICY_FIELDS,
+    Alert,
     Booking,
     BookingCode,
     Property,
@@ -123,3 +124,46 @@ def booking_code_links(*, booking: Booking) -> list[BookingCode]:
         .filter(booking=booking)
         .select_related("access_code", "device")
     )
+
+
+# -- reads for the API: one query per kind of related row for a whole page --------------------------------
+
+
+def door_ids_by_owner(*, link_model, owner_field: str, workspace, owner_ids) -> dict[int, list[int]]:
+    """`{owner id: [device id, ...]}` for a page of properties (shared doors) or units (own doors)."""
+    doors = defaultdict(list)
+    links = (
+        link_model.objects.for_workspace(workspace)
+        .filter(**{f"{owner_field}_id__in": list(owner_ids)})
+        .order_by("device_id")
+        .values_list(f"{owner_field}_id", "device_id")
+    )
+    for owner_id, device_id in links:
+        doors[owner_id].append(device_id)
+    return doors
+
+
+def bookings_attach_codes_and_alerts(*, workspace, bookings: list[Booking]) -> list[Booking]:
+    """Set `current_codes` (the codes each booking holds now, one or two per door) and `open_alerts` on
+    every booking of a page, in two queries whatever the page size."""
+    booking_ids = [booking.pk for booking in bookings]
+    codes, alerts = defaultdict(list), defaultdict(list)
+    links = (
+        BookingCode.objects.for_workspace(workspace)
+        .filter(booking_id__in=booking_ids, released_at__isnull=True)
+        .select_related("access_code")
+        .order_by("device_id", "part")
+    )
+    for link in links:
+        codes[link.booking_id].append(link)
+    open_alerts = (
+        Alert.objects.for_workspace(workspace)
+        .filter(booking_id__in=booking_ids, resolved_at__isnull=True)
+        .order_by("opened_at", "pk")
+    )
+    for alert in open_alerts:
+        alerts[alert.booking_id].append(alert)
+    for booking in bookings:
+        booking.current_codes = codes[booking.pk]
+        booking.open_alerts = alerts[booking.pk]
+    return bookings

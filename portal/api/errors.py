@@ -4,7 +4,7 @@
 import logging
 import uuid
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -83,9 +83,13 @@ def _first_sentence(errors: dict[str, list[str]]) -> str:
 def exception_handler(exc, context):
     request = context["request"]
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        # Django names errors of the whole object `__all__`; the API says `non_field_errors`, as DRF does.
+        errors = {
+            ("non_field_errors" if field == NON_FIELD_ERRORS else field): value
+            for field, value in errors.items()
+        }
+        exc = exceptions.ValidationError(errors)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
