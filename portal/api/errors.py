@@ -4,7 +4,7 @@
 import logging
 import uuid
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -61,7 +61,11 @@ def validation_errors_of(detail) -> dict[str, list[str]]:
     """DRF's and Django's error shapes as `{"field": ["sentence", ...]}`; errors of the whole object
     are under `non_field_errors`."""
     if isinstance(detail, dict):
-        return {str(field): _sentences(value) for field, value in detail.items()}
+        # A model's clean() files whole-object errors under Django's "__all__".
+        return {
+            ("non_field_errors" if field == NON_FIELD_ERRORS else str(field)): _sentences(value)
+            for field, value in detail.items()
+        }
     return {"non_field_errors": _sentences(detail)}
 
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("devices.api.urls")),
+    path("", include("accesscodes.api.urls")),
     re_path(r"^(?P<unmatched>.*)$", api_not_found),
 ]
