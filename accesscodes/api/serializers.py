@@ -9,11 +9,12 @@ from rest_framework import serializers
 
 from accesscodes.models import AccessCode
 from accesscodes.provider_facts import device_facts
-from accesscodes.providers import device_local_window
+from accesscodes.providers import CodeDraft, DeviceFacts, device_local_window, validate_access_code
 from devices.api.serializers import SeamNoticeSerializer
 from devices.models import Device
 from portal.api.serializers import StrictFieldsMixin
 
+MAX_CODE_LENGTH = AccessCode._meta.get_field("code").max_length
 NO_SUCH_DEVICE = "No such device in this workspace."
 NOT_CHANGEABLE = "This field cannot be changed once the code exists; create a new code instead."
 
@@ -117,6 +118,18 @@ class AccessCodeChangeSerializer(StrictFieldsMixin, serializers.Serializer):
     max_time_rounding = serializers.ChoiceField(choices=AccessCode.MAX_TIME_ROUNDING_CHOICES, required=False)
     prefer_native_scheduling = serializers.BooleanField(required=False)
     allow_external_modification = serializers.BooleanField(required=False)
+
+    def validate_code(self, code: str) -> str:
+        # The column holds 12 characters; a longer PIN gets the generic rule's sentence, not the column's.
+        if len(code) > MAX_CODE_LENGTH:
+            any_lock = DeviceFacts(
+                "", can_program_online_access_codes=True, can_program_offline_access_codes=True
+            )
+            errors = validate_access_code(
+                device=any_lock, draft=CodeDraft(code=code), others=(), now=timezone.now()
+            )
+            raise serializers.ValidationError(errors["code"])
+        return code
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
