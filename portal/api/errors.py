@@ -7,6 +7,7 @@ import uuid
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -118,6 +119,7 @@ def exception_handler(exc, context):
     return Response(body, status=exc.status_code, headers=headers)
 
 
+@csrf_exempt  # the API takes no cookies: a POST to an unknown URL is a 404, not the CSRF page's HTML 403
 def api_not_found(request, unmatched=""):
     """A URL under the API that names no endpoint: the envelope, not an HTML page."""
     body = envelope(request, status_code=404, message=f"No endpoint at {request.path}.")
