@@ -12,7 +12,7 @@ from accesscodes.bookings.models import Property, Unit, UnitDoor
 from accesscodes.bookings.services import booking_upsert
 from accesscodes.models import AccessCode, AccessCodeEvent
 from accesscodes.provider_facts import code_draft, device_facts
-from accesscodes.providers import deletion_block_reason, modification_block_reason
+from accesscodes.providers import deletion_block_reason, describe_rules, modification_block_reason
 from accesscodes.services import access_code_create
 from accesscodes.sync.converge import access_code_converge
 from devices.models import Device
@@ -318,3 +318,10 @@ def test_list_queries_do_not_grow_with_the_page(url, filters, api_a, workspace_a
     assert (small_rows, large_rows > small_rows) == (2, True)
     assert small == large
     assert large <= 6
+
+
+def test_the_device_api_lists_the_doors_rule_sentences(api_a, workspace_a, make_device):
+    device = make_device(workspace_a, "ultraloq")
+    sentences = api_a.get(f"/api/v1/devices/{device.pk}/").json()["code_rules"]["sentences"]
+    assert sentences == describe_rules(device_facts(device))
+    assert any("4 to 8 digits" in sentence or "4-8" in sentence for sentence in sentences), sentences
