@@ -37,6 +37,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import django_filters  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.urls import include, path  # noqa: E402
@@ -52,6 +53,14 @@ class BareAccessCodeSerializer(serializers.ModelSerializer):
         fields = "__all__"
 
 
+class BareAccessCodeFilter(django_filters.FilterSet):
+    device = django_filters.NumberFilter(field_name="device_id")  # a plain id: no scoped Device lookup
+
+    class Meta:
+        model = AccessCode
+        fields = []
+
+
 class BareAccessCodeList(generics.ListAPIView):
     """The floor: the same table and pagination, nothing else (no token, scoping, throttle, extras)."""
 
@@ -61,7 +70,7 @@ class BareAccessCodeList(generics.ListAPIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = []
-    filterset_fields = ["device"]
+    filterset_class = BareAccessCodeFilter
 
 
 # This module is the URLconf of the server it starts: the product's URLs plus the bare list.
