@@ -7,6 +7,11 @@ class AccessCodesConfig(AppConfig):
 
     def ready(self):
         from accesscodes import page_sections, receivers
+        from accesscodes.provider_facts import device_facts
+        from accesscodes.providers import describe_rules
+        from devices.api.rules import register_rule_describer
 
         receivers.connect(app_config=self)
         page_sections.register()
+        # The device API lists each door's code rules as sentences; only accesscodes knows them.
+        register_rule_describer(lambda device: describe_rules(device_facts(device)))

@@ -5,12 +5,19 @@ from django.core.exceptions import ValidationError
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
-from portal.admin_scoping import RoleScopedAdminMixin
+from portal.admin_scoping import RoleScopedAdminMixin, TenantAdmin
 from portal.fields import SecretText
-from portal.models import WORKSPACE_ADMIN_ROLES, Membership, Role, Workspace, mask_secret
+from portal.models import WORKSPACE_ADMIN_ROLES, ApiToken, Membership, Role, Workspace, mask_secret
 from portal.role_rules import membership_change_refusal, workspace_change_refusals, workspace_members_lock
 from portal.selectors import workspace_role
-from portal.services import membership_change, membership_remove, workspace_create, workspace_delete
+from portal.services import (
+    api_token_create,
+    api_token_revoke,
+    membership_change,
+    membership_remove,
+    workspace_create,
+    workspace_delete,
+)
 
 WORKSPACE_FIELDS = ["name", "slug", "timezone", "seam_api_key", "seam_api_url", "seam_workspace_id"]
 
@@ -267,3 +274,73 @@ class MembershipAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
             membership_remove(actor=request.user, membership=membership)
         except ValidationError as error:
             self.message_user(request, f"{membership}: {' '.join(error.messages)}", messages.ERROR)
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["workspace", "name", "scope"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TenantAdmin):
+    """Workspace admins and owners create and revoke their workspace's tokens. The clear token is shown
+    once, in the message after saving; only its hash is stored, and that is never shown."""
+
+    form = ApiTokenAddForm
+    view_roles = WORKSPACE_ADMIN_ROLES
+    edit_roles = WORKSPACE_ADMIN_ROLES
+    list_display = ["name", "workspace", "scope", "shown_prefix", "created_by", "created_at", "last_used_at",
+                    "revoked_at"]  # fmt: skip
+    list_filter = ["scope"]
+    search_fields = ["name", "prefix"]
+    actions = ["revoke"]
+    readonly_fields = ["workspace", "name", "scope", "shown_prefix", "created_by", "created_at",
+                       "last_used_at", "revoked_at"]  # fmt: skip
+
+    def get_fields(self, request, obj=None):
+        return ApiTokenAddForm.Meta.fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # A token is revoked, not deleted: its record (who made it, when it was last used) stays.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="token")
+    def shown_prefix(self, token):
+        return f"{token.prefix}…"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing of a token changes after creation but its revocation (the action)
+        token, clear = api_token_create(
+            workspace=obj.workspace, name=obj.name, scope=obj.scope, created_by=request.user
+        )
+        obj.pk = token.pk
+        obj.refresh_from_db()
+        self.message_user(
+            request,
+            f"The token for “{token.name}”: {clear} — copy it now; it is not stored and will not be shown "
+            "again. Send it as `Authorization: Bearer <token>`.",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    def revoke(self, request, queryset):
+        permitted, refused = self.split_by_role(request, queryset, self.edit_roles)
+        for token in permitted:
+            api_token_revoke(token=token)
+        if permitted:
+            self.message_user(request, f"Revoked {len(permitted)} token(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request, f"{len(refused)} token(s) of workspaces you do not administer were left alone.",
+                messages.ERROR,
+            )  # fmt: skip

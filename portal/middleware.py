@@ -1,4 +1,9 @@
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
+
+from portal.api.errors import envelope
+
+API_PATH = "/api/"
+NUL_MESSAGE = "NUL bytes are not allowed in URLs."
 
 
 class RejectNulBytesMiddleware:
@@ -13,5 +18,8 @@ class RejectNulBytesMiddleware:
         if "\x00" in request.path or any(
             "\x00" in name or any("\x00" in value for value in values) for name, values in request.GET.lists()
         ):
-            return HttpResponseBadRequest("NUL bytes are not allowed in URLs.")
+            if request.path_info.startswith(API_PATH):  # integrations get the API's error envelope
+                body = envelope(request, status_code=400, message=NUL_MESSAGE)
+                return JsonResponse(body, status=400)
+            return HttpResponseBadRequest(NUL_MESSAGE)
         return self.get_response(request)

@@ -8,9 +8,23 @@ class BookingsConfig(AppConfig):
     verbose_name = "Bookings"
 
     def ready(self):
+        from accesscodes.api.owners import OwnerLookup, register_owner_lookup
         from accesscodes.bookings.demo import demo_bookings_ensure
+        from accesscodes.bookings.models import BookingCode
         from accesscodes.bookings.schedules import booking_schedule_ensure
         from portal.signals import demo_workspace_ready
 
         post_migrate.connect(booking_schedule_ensure, sender=self, dispatch_uid="bookings-schedule")
         demo_workspace_ready.connect(demo_bookings_ensure, dispatch_uid="bookings-demo")
+        # The access-code API shows each code's booking_id without accesscodes importing bookings.
+        links = BookingCode.objects.for_workspace
+        register_owner_lookup(
+            OwnerLookup(
+                booking_ids=lambda workspace, ids: dict(
+                    links(workspace)
+                    .filter(access_code_id__in=ids)
+                    .values_list("access_code_id", "booking_id")
+                ),
+                owned_access_code_ids=lambda workspace: links(workspace).values("access_code_id"),
+            )
+        )

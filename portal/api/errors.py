@@ -7,6 +7,7 @@ import uuid
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -61,7 +62,11 @@ def validation_errors_of(detail) -> dict[str, list[str]]:
     """DRF's and Django's error shapes as `{"field": ["sentence", ...]}`; errors of the whole object
     are under `non_field_errors`."""
     if isinstance(detail, dict):
-        return {str(field): _sentences(value) for field, value in detail.items()}
+        # A model's clean() files whole-object errors under Django's "__all__".
+        return {
+            ("non_field_errors" if field == NON_FIELD_ERRORS else str(field)): _sentences(value)
+            for field, value in detail.items()
+        }
     return {"non_field_errors": _sentences(detail)}
 
 
@@ -118,6 +123,7 @@ def exception_handler(exc, context):
     return Response(body, status=exc.status_code, headers=headers)
 
 
+@csrf_exempt  # the API takes no cookies: a POST to an unknown URL is a 404, not the CSRF page's HTML 403
 def api_not_found(request, unmatched=""):
     """A URL under the API that names no endpoint: the envelope, not an HTML page."""
     body = envelope(request, status_code=404, message=f"No endpoint at {request.path}.")

@@ -3,19 +3,32 @@ with the status codes that operation can answer."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 
 from portal.api.serializers import ErrorEnvelopeSerializer
 
 ERROR_DESCRIPTIONS = {
-    "400": "Invalid input: the message is the rule's own sentence; validation_errors per field.",
+    "400": "Invalid input (a body or a filter): the message is the rule's own sentence; validation_errors "
+    "per field.",
     "401": "No token, or an unknown or revoked one.",
     "403": "The token may not do this (read-only token, or an admin-only action).",
-    "404": "No such object in this token's workspace.",
+    "404": "No such object in this token's workspace (on a list: an unknown cursor).",
     "409": "Conflict with the current state, or the same Idempotency-Key still running.",
     "422": "The Idempotency-Key was used with a different request.",
     "429": "Too many requests for this token: wait Retry-After seconds.",
     "500": "Our error, logged with the request_id.",
 }
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="1 to 255 characters. The same key and body within 24 hours replay the first answer "
+    "(header Idempotent-Replayed: true) without doing anything again; another body is 422; a retry while "
+    "the first request still runs is 409.",
+)
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -40,12 +53,23 @@ class PortalAutoSchema(AutoSchema):
                 responses[code] = response
         return responses
 
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method == "POST":
+            parameters = [*parameters, IDEMPOTENCY_KEY]
+        return parameters
+
     def _error_codes(self) -> list[str]:
         codes = ["401", "429", "500"]
-        if self.method != "GET" or "{" in self.path:
+        if self.method != "GET" or "{" in self.path or self._is_list():
             codes.append("404")
+        if self.method == "GET" and self._is_list():
+            codes.append("400")
         if self.method != "GET":
             codes += ["400", "403"]
         if self.method == "POST":
             codes += ["409", "422"]
         return sorted(codes)
+
+    def _is_list(self) -> bool:
+        return self.method == "GET" and self._is_list_view()

@@ -12,5 +12,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("devices.api.urls")),
     path("", include("accesscodes.bookings.api.urls")),
+    path("", include("accesscodes.api.urls")),
     re_path(r"^(?P<unmatched>.*)$", api_not_found),
 ]
