@@ -13,6 +13,7 @@ from accesscodes.bookings.ical.url_safety import address_allowed, feed_url_probl
 
 MAX_FEED_BYTES = 5 * 1024 * 1024  # a busy listing's feed is a few hundred kilobytes
 MAX_REDIRECTS = 5
+REDIRECTS = frozenset({301, 302, 303, 307, 308})  # httpx's is_redirect counts 304 as one
 TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=5.0)
 HEADERS = {"User-Agent": "lockportal-ical", "Accept": "text/calendar, */*;q=0.5"}
 
@@ -47,7 +48,7 @@ def feed_fetch(*, url: str, etag: str = "", last_modified: str = "") -> FetchedF
                 raise FeedFetchError(f"Refused to fetch: {problem}")
             try:
                 with client.stream("GET", url, headers=conditional) as response:
-                    if response.is_redirect:
+                    if response.status_code in REDIRECTS and "Location" in response.headers:
                         url = str(response.url.join(response.headers["Location"]))
                         continue
                     return _read(response, etag=etag, last_modified=last_modified)

@@ -99,8 +99,10 @@ def calendar_feed_import(*, feed: CalendarFeed, now) -> FeedImportResult:
         _succeeded(feed, now, etag=fetched.etag, last_modified=fetched.last_modified)
         return result
     seen = _import_events(feed, parsed, entries=entries, now=now, counts=result.counts)
-    if parsed.events:  # an empty calendar (or one whose every event is broken) proves nothing is gone
+    if parsed.events:
         _count_misses(feed, entries=entries, seen=seen, now=now, counts=result.counts)
+    else:  # an empty calendar (or one whose every event is broken) looks like an outage: nothing is gone
+        _alert_stays_in_progress(feed, entries=entries, now=now, counts=result.counts)
     _succeeded(
         feed, now, etag=fetched.etag, last_modified=fetched.last_modified, events_seen=len(parsed.events)
     )
@@ -181,7 +183,8 @@ def _import_event(feed, event: FeedEvent, *, existing, now, counts) -> tuple[int
         counts["failed"] += 1
         return booking_id, f"Unexpected error ({type(error).__name__}); the server log has the details."
     counts[outcome.result] += 1
-    if existing is not None and existing.missed_fetches:
+    # feed.events_seen is still the previous fetch's: after an empty one, its alerts may be open.
+    if existing is not None and (existing.missed_fetches or not feed.events_seen):
         alerts_resolve(booking=outcome.booking, kinds=[Alert.Kind.MISSING_FROM_FEED])
     return outcome.booking.pk, ""
 
@@ -222,6 +225,26 @@ def _count_misses(feed, *, entries, seen: set[str], now, counts) -> None:
         except Exception:  # one booking must not stop the others
             logger.exception("Calendar feed %s: booking %s gone from the feed", feed.pk, entry.booking_id)
             counts["failed"] += 1
+
+
+def _alert_stays_in_progress(feed, *, entries, now, counts) -> None:
+    for entry in entries.values():
+        booking = entry.booking
+        if (
+            booking is None
+            or booking.status != Booking.Status.CONFIRMED
+            or not booking.check_in <= now < booking.check_out
+        ):
+            continue
+        alert_open(
+            booking=booking,
+            device_id=None,
+            kind=Alert.Kind.MISSING_FROM_FEED,
+            message=f"The calendar feed “{feed.name}” came back without any event while the guest of "
+            f"{booking} is in the stay: nothing was cancelled (an empty calendar is treated as an outage). "
+            "Check the booking system.",
+        )
+        counts["alerted"] += 1
 
 
 @transaction.atomic
