@@ -76,6 +76,9 @@ class CalendarFeedInline(TenantInline):
     can_delete = False
     verbose_name_plural = "calendar feeds (iCal)"
 
+    def has_view_permission(self, request, obj=None):
+        return True  # whoever may see the unit (the parent page checked it); the rows are scoped
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -361,6 +364,9 @@ class CalendarFeedEntryInline(TenantInline):
     can_delete = False
     verbose_name_plural = "events seen (UID, booking, fetches in a row it has been missing from, error)"
 
+    def has_view_permission(self, request, obj=None):
+        return True  # whoever may see the feed (the parent page checked it); the rows are scoped
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -399,6 +405,9 @@ class CalendarFeedAdmin(TenantAdmin):
         if obj is not None and not self.has_change_permission(request, obj):
             fields.remove("url")  # it carries the calendar's token: only who may change it sees it
         return fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new feed has seen nothing yet
 
     def save_model(self, request, obj, form, change):
         if not change:
