@@ -3,7 +3,8 @@
 Each event becomes a booking through `booking_upsert` (source "ical:<feed id>", external id = the UID);
 blocks never do. The outage guard: a failed fetch, an HTTP error, an invalid file or a calendar without a
 valid event changes no booking at all; a booking is cancelled only once it has been missing from 3
-successful fetches in a row, and never while the guest is in the stay (an alert instead). A stay that is
+successful fetches in a row, and never while the guest is in the stay (an alert instead, as for an empty
+calendar during a stay). A stay that is
 over is left alone: exports drop past stays, and a past booking has no code left to change. Each event's
 failure is recorded on its entry and the other events are still imported.
 """
