@@ -8,11 +8,14 @@ from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from accesscodes.bookings.ical.services import calendar_feed_import_enqueue, calendar_feed_save
 from accesscodes.bookings.models import (
     POLICY_FIELDS,
     Alert,
     Booking,
     BookingEvent,
+    CalendarFeed,
+    CalendarFeedEntry,
     Property,
     PropertySharedDoor,
     Unit,
@@ -22,7 +25,7 @@ from accesscodes.bookings.selectors import booking_code_links
 from accesscodes.bookings.services import booking_cancel, booking_preview, booking_upsert
 from devices.models import Device
 from portal.admin_scoping import TenantAdmin
-from portal.models import WORKSPACE_ADMIN_ROLES
+from portal.models import CODE_EDITOR_ROLES, WORKSPACE_ADMIN_ROLES
 from portal.selectors import workspaces_for_user
 
 BOOKING_INPUT_FIELDS = [
@@ -61,6 +64,38 @@ class UnitDoorInline(TenantInline):
     model = UnitDoor
     fields = ["device"]
     verbose_name = "door"
+
+
+class CalendarFeedInline(TenantInline):
+    """The unit's calendar feeds and their health; each is added and edited on its own page."""
+
+    model = CalendarFeed
+    fields = ["name", "health", "last_success_at", "events_seen"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+    verbose_name_plural = "calendar feeds (iCal)"
+
+    def has_view_permission(self, request, obj=None):
+        return True  # whoever may see the unit (the parent page checked it); the rows are scoped
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="health")
+    def health(self, feed):
+        return feed_health(feed)
+
+
+def feed_health(feed: CalendarFeed) -> str:
+    if feed.is_healthy:
+        return "OK"
+    if feed.last_error_at is None:
+        return "Not imported yet"
+    return f"Failing: {feed.last_error}"
 
 
 class WorkspaceChildrenMixin:
@@ -102,7 +137,7 @@ class UnitAdmin(WorkspaceChildrenMixin, TenantAdmin):
     list_display = ["name", "property", "external_id", "workspace"]
     list_select_related = ["property", "workspace"]
     search_fields = ["name", "external_id"]
-    inlines = [UnitDoorInline]
+    inlines = [UnitDoorInline, CalendarFeedInline]
 
     def save_model(self, request, obj, form, change):
         obj.workspace_id = obj.property.workspace_id
@@ -307,3 +342,96 @@ class AlertAdmin(TenantAdmin):
             resolved_at=timezone.now()
         )
         self.message_user(request, f"Resolved {resolved} alert(s).", messages.SUCCESS)
+
+
+class CalendarFeedAdminForm(forms.ModelForm):
+    class Meta:
+        model = CalendarFeed
+        fields = ["unit", "name", "url", "block_patterns", "poll_interval_minutes"]
+        widgets = {"url": forms.TextInput(attrs={"size": 100, "autocomplete": "off"})}
+
+    def clean_unit(self):
+        unit = self.cleaned_data["unit"]
+        if self.instance.pk and unit.workspace_id != self.instance.workspace_id:
+            raise ValidationError("Pick a unit of the feed's own workspace.")
+        return unit
+
+
+class CalendarFeedEntryInline(TenantInline):
+    model = CalendarFeedEntry
+    fields = ["uid", "booking", "last_seen_at", "missed_fetches", "last_error"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "events seen (UID, booking, fetches in a row it has been missing from, error)"
+
+    def has_view_permission(self, request, obj=None):
+        return True  # whoever may see the feed (the parent page checked it); the rows are scoped
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("booking")
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(TenantAdmin):
+    """Feeds are unit settings (admins and owners); "import now" is day-to-day work (managers up)."""
+
+    edit_roles = WORKSPACE_ADMIN_ROLES
+    form = CalendarFeedAdminForm
+    list_display = [
+        "name", "unit", "health", "last_success_at", "last_error_at", "events_seen", "next_import_at",
+        "workspace",
+    ]  # fmt: skip
+    list_select_related = ["unit", "workspace"]
+    search_fields = ["name", "unit__name"]
+    readonly_fields = [
+        "health",
+        "last_success_at",
+        "last_error_at",
+        "last_error",
+        "events_seen",
+        "next_import_at",
+    ]
+    inlines = [CalendarFeedEntryInline]
+    actions = ["import_now"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["unit", "name", "url", "block_patterns", "poll_interval_minutes", *self.readonly_fields]
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields.remove("url")  # it carries the calendar's token: only who may change it sees it
+        return fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new feed has seen nothing yet
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.workspace_id = obj.unit.workspace_id
+        calendar_feed_save(feed=obj, changed_fields=form.changed_data)
+
+    @admin.display(description="health")
+    def health(self, feed):
+        return feed_health(feed)
+
+    @admin.action(description="Import selected feeds now", permissions=["import"])
+    def import_now(self, request, queryset):
+        permitted, refused = self.split_by_role(request, queryset, CODE_EDITOR_ROLES)
+        for feed in permitted:
+            calendar_feed_import_enqueue(feed=feed)
+        if permitted:
+            self.message_user(
+                request,
+                f"Import queued for {len(permitted)} feed(s); their health shows the outcome.",
+                messages.SUCCESS,
+            )
+        if refused:
+            names = ", ".join(str(feed) for feed in refused)
+            self.message_user(request, f"Not imported: your role may only view {names}.", messages.ERROR)
+
+    def has_import_permission(self, request):
+        return workspaces_for_user(user=request.user, roles=CODE_EDITOR_ROLES).exists()

@@ -11,7 +11,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from accesscodes.bookings.ical.url_safety import validate_feed_url
 from accesscodes.bookings.planner import PinSource
+from portal.fields import EncryptedTextField
 from portal.models import validate_timezone
 from portal.tenancy import TenantModel
 
@@ -232,6 +234,7 @@ class Alert(TenantModel):
         UNIT_WITHOUT_DOORS = "unit_without_doors", "Unit has no doors"
         NO_CODE_POSSIBLE = "no_code_possible", "No code possible on a door"
         STALE_UPDATE = "stale_update", "Out-of-date update ignored"
+        MISSING_FROM_FEED = "missing_from_feed", "Booking gone from its calendar feed during the stay"
 
     booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     device = models.ForeignKey(
@@ -257,3 +260,88 @@ class Alert(TenantModel):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.message[:60]}"
+
+
+# Summaries that mark a blocked period rather than a stay (Airbnb, Booking.com, VRBO, Google exports).
+DEFAULT_BLOCK_PATTERNS = "\n".join(
+    ["Not available", "Blocked", "Airbnb (Not available)", "CLOSED - Not available", "Unavailable"]
+)
+
+
+class CalendarFeed(TenantModel):
+    """A unit's calendar export (iCal) URL, polled for bookings; its fields after `created_at` are its
+    health, written by each import."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200, help_text="e.g. Airbnb, VRBO, Booking.com.")
+    # Encrypted: a calendar export address is a bearer token to the guests' stays.
+    url = EncryptedTextField(
+        validators=[validate_feed_url],
+        help_text="The calendar's export (iCal) address, https://…",
+    )
+    block_patterns = models.TextField(
+        blank=True,
+        default=DEFAULT_BLOCK_PATTERNS,
+        help_text="One per line: an event whose summary contains one of them (any case) is a blocked "
+        "period, not a booking, and never gets a code.",
+    )
+    poll_interval_minutes = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    next_import_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    events_seen = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Events in the last calendar fetched, blocks included."
+    )
+    etag = models.CharField(max_length=500, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["unit_id", "name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def source(self) -> str:
+        """The `source` of the bookings this feed imports."""
+        return f"ical:{self.pk}"
+
+    @property
+    def block_pattern_list(self) -> list[str]:
+        return [line.strip() for line in self.block_patterns.splitlines() if line.strip()]
+
+    @property
+    def is_healthy(self) -> bool:
+        return self.last_success_at is not None and (
+            self.last_error_at is None or self.last_success_at >= self.last_error_at
+        )
+
+    def clean(self):
+        super().clean()
+        if self.unit_id and self.workspace_id and self.unit.workspace_id != self.workspace_id:
+            raise ValidationError({"unit": "This unit belongs to another workspace."})
+
+
+class CalendarFeedEntry(TenantModel):
+    """One UID a feed has shown: its booking, how many successful fetches in a row it has been missing
+    from (the outage guard cancels only after 3), and why it could not be imported, if it could not."""
+
+    feed = models.ForeignKey(CalendarFeed, on_delete=models.CASCADE, related_name="+")
+    uid = models.CharField(max_length=500)
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    last_seen_at = models.DateTimeField()
+    missed_fetches = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feed", "uid"], name="unique_calendar_feed_uid")]
+        ordering = ["feed_id", "uid"]
+        verbose_name_plural = "calendar feed entries"
+
+    def __str__(self):
+        return self.uid

@@ -1,10 +1,13 @@
-"""Django-Q2 tasks: thin wrappers that take ids. One schedule runs the periodic booking work."""
+"""Django-Q2 tasks: thin wrappers that take ids. One schedule runs the periodic booking work, another
+the calendar feed imports."""
 
 import logging
 
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from accesscodes.bookings.ical.selectors import calendar_feeds_due
+from accesscodes.bookings.ical.services import calendar_feed_claim, calendar_feed_import
 from accesscodes.bookings.readiness import bookings_readiness_check
 from accesscodes.bookings.retention import guest_data_redact_due
 from portal.models import Workspace
@@ -29,3 +32,24 @@ def dispatch_booking_work() -> int:
     for workspace_id in workspace_ids:
         async_task("accesscodes.bookings.tasks.booking_work_for_workspace", workspace_id)
     return len(workspace_ids)
+
+
+def calendar_feed_import_due(workspace_id: int, feed_id: int) -> dict | None:
+    """One feed's scheduled import, if it is still due (the dispatcher may have queued it twice)."""
+    now = timezone.now()
+    try:
+        feed = calendar_feed_claim(workspace_id=workspace_id, feed_id=feed_id, now=now)
+        if feed is None:
+            return None
+        return calendar_feed_import(feed=feed, now=now).as_dict()
+    except Exception:
+        logger.exception("calendar_feed_import_due: feed %s", feed_id)
+        return None
+
+
+def dispatch_calendar_feed_imports() -> int:
+    """Scheduled every minute: one task per calendar feed whose poll interval has passed."""
+    due = calendar_feeds_due(now=timezone.now())
+    for workspace_id, feed_id in due:
+        async_task("accesscodes.bookings.tasks.calendar_feed_import_due", workspace_id, feed_id)
+    return len(due)
