@@ -232,6 +232,7 @@ class Alert(TenantModel):
         UNIT_WITHOUT_DOORS = "unit_without_doors", "Unit has no doors"
         NO_CODE_POSSIBLE = "no_code_possible", "No code possible on a door"
         STALE_UPDATE = "stale_update", "Out-of-date update ignored"
+        WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled", "Webhook endpoint disabled"
 
     booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     device = models.ForeignKey(
