@@ -46,9 +46,12 @@ def webhook_post(*, url: str, secret: str, event_id: str, body: str) -> SendResu
             request = client.build_request(
                 "POST", destination.url, content=body.encode(), headers=headers, extensions=extensions
             )
-            with client.send(request, stream=True) as response:
+            response = client.send(request, stream=True)
+            try:
                 excerpt = _excerpt(response)
-                code = response.status_code
+            finally:
+                response.close()
+            code = response.status_code
     except httpx.HTTPError as error:
         return SendResult(error=f"{type(error).__name__}: {error}"[:1000], duration_ms=_since(started))
     return SendResult(response_code=code, response_excerpt=excerpt, duration_ms=_since(started))
