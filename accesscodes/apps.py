@@ -6,12 +6,13 @@ class AccessCodesConfig(AppConfig):
     verbose_name = "Access codes"
 
     def ready(self):
-        from accesscodes import page_sections, receivers
+        from accesscodes import page_sections, receivers, webhook_events
         from accesscodes.provider_facts import device_facts
         from accesscodes.providers import describe_rules
         from devices.api.rules import register_rule_describer
 
         receivers.connect(app_config=self)
         page_sections.register()
+        webhook_events.connect()
         # The device API lists each door's code rules as sentences; only accesscodes knows them.
         register_rule_describer(lambda device: describe_rules(device_facts(device)))

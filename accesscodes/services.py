@@ -18,6 +18,7 @@ from accesscodes.providers import (
     provider_for,
     validate_access_code,
 )
+from accesscodes.signals import access_code_status_changed
 from accesscodes.sync.seam_params import ONE_TIME_USE_OFFLINE_VALIDITY, seam_datetime
 from devices.models import Device
 
@@ -256,6 +257,9 @@ def access_code_mark_removed(
     access_code.next_poll_at = None
     access_code.save()
     access_code_event_record(access_code=access_code, kind=kind, message=message, actor=actor)
+    access_code_status_changed.send(
+        sender=AccessCode, access_code=access_code, changed=frozenset({"sync_state"})
+    )
     return access_code
 
 

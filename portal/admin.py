@@ -1,15 +1,40 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from portal.admin_scoping import RoleScopedAdminMixin, TenantAdmin
 from portal.fields import SecretText
-from portal.models import WORKSPACE_ADMIN_ROLES, ApiToken, Membership, Role, Workspace, mask_secret
+from portal.models import (
+    WORKSPACE_ADMIN_ROLES,
+    ApiToken,
+    Membership,
+    Role,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    Workspace,
+    mask_secret,
+)
+from portal.outbound.events import webhook_event_types
+from portal.outbound.services import (
+    webhook_delivery_redeliver,
+    webhook_endpoint_create,
+    webhook_endpoint_disable,
+    webhook_endpoint_enable,
+    webhook_endpoint_update,
+)
 from portal.role_rules import membership_change_refusal, workspace_change_refusals, workspace_members_lock
-from portal.selectors import workspace_role
+from portal.selectors import workspace_role, workspaces_for_user
 from portal.services import (
     api_token_create,
     api_token_revoke,
@@ -344,3 +369,194 @@ class ApiTokenAdmin(TenantAdmin):
                 request, f"{len(refused)} token(s) of workspaces you do not administer were left alone.",
                 messages.ERROR,
             )  # fmt: skip
+
+
+# -- webhooks out -------------------------------------------------------------------------------------
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+    event_types = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None chosen: every event, also those added to the portal later.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["workspace", "url", "description", "event_types"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event_types"].choices = [
+            (event_type.name, f"{event_type.name}: {event_type.description}")
+            for event_type in webhook_event_types()
+        ]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(TenantAdmin):
+    form = WebhookEndpointForm
+    list_display = ["url", "description", "subscribed", "state", "consecutive_failures", "workspace"]
+    list_select_related = ["workspace"]
+    search_fields = ["url", "description"]
+    view_roles = WORKSPACE_ADMIN_ROLES
+    edit_roles = WORKSPACE_ADMIN_ROLES
+    actions = ["enable_endpoints", "disable_endpoints"]
+    readonly_fields = ["state", "disabled_reason", "consecutive_failures", "created_by", "created_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["workspace", "url", "description", "event_types"]
+        return ["workspace", "url", "description", "event_types", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An endpoint stays in its workspace: the events it gets and its secret belong to it.
+        return ["workspace", *self.readonly_fields] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            webhook_endpoint_update(
+                endpoint=obj,
+                url=data["url"],
+                description=data["description"],
+                event_types=data["event_types"],
+            )
+            return
+        endpoint, secret = webhook_endpoint_create(
+            workspace=data["workspace"],
+            url=data["url"],
+            description=data["description"],
+            event_types=data["event_types"],
+            created_by=request.user,
+        )
+        obj.pk = endpoint.pk
+        obj.refresh_from_db()
+        # Only this one answer shows the secret; it is not kept anywhere but encrypted in the database.
+        request.webhook_endpoint_secret = secret
+
+    @method_decorator(never_cache)
+    def response_add(self, request, obj, post_url_continue=None):
+        secret = getattr(request, "webhook_endpoint_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Webhook endpoint created",
+            "endpoint": obj,
+            "secret": secret,
+            "opts": self.opts,
+            "change_url": reverse("admin:portal_webhookendpoint_change", args=[obj.pk]),
+        }
+        return TemplateResponse(request, "admin/portal/webhookendpoint/secret_once.html", context)
+
+    @admin.display(description="events")
+    def subscribed(self, obj):
+        return ", ".join(obj.event_types) or "all"
+
+    @admin.display(description="state")
+    def state(self, obj):
+        if obj.is_enabled:
+            return "enabled"
+        return f"disabled since {timezone.localtime(obj.disabled_at):%Y-%m-%d %H:%M}"
+
+    @admin.action(description="Enable selected endpoints", permissions=["change"])
+    def enable_endpoints(self, request, queryset):
+        permitted = self._permitted(request, queryset)
+        for endpoint in permitted:
+            webhook_endpoint_enable(endpoint=endpoint)
+        self.message_user(request, f"Enabled {len(permitted)} endpoint(s).", messages.SUCCESS)
+
+    @admin.action(description="Disable selected endpoints", permissions=["change"])
+    def disable_endpoints(self, request, queryset):
+        permitted = self._permitted(request, queryset)
+        for endpoint in permitted:
+            webhook_endpoint_disable(
+                endpoint=endpoint, reason=f"Disabled by {request.user}.", by=request.user
+            )
+        self.message_user(request, f"Disabled {len(permitted)} endpoint(s).", messages.SUCCESS)
+
+    def _permitted(self, request, queryset) -> list:
+        permitted, refused = self.split_by_role(request, queryset, self.edit_roles)
+        if refused:
+            self.message_user(
+                request,
+                f"Not done for {len(refused)} endpoint(s) of workspaces where you are not an admin.",
+                messages.ERROR,
+            )
+        return permitted
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["attempted_at", "response_code", "response_excerpt", "error", "duration_ms"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "attempts"
+
+    def get_queryset(self, request):
+        visible = workspaces_for_user(user=request.user, roles=WORKSPACE_ADMIN_ROLES)
+        return super().get_queryset(request).for_workspaces(visible)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(TenantAdmin):
+    list_display = [
+        "created_at", "event_type", "endpoint", "status", "attempt_count", "last_response_code",
+        "next_attempt_at", "delivered_at", "workspace",
+    ]  # fmt: skip
+    list_filter = ["status", "event_type"]
+    list_select_related = ["endpoint", "workspace"]
+    search_fields = ["event_id", "endpoint__url"]
+    view_roles = WORKSPACE_ADMIN_ROLES
+    edit_roles = WORKSPACE_ADMIN_ROLES
+    fields = [
+        "workspace", "endpoint", "event_id", "event_type", "status", "attempt_count", "next_attempt_at",
+        "last_response_code", "last_response_excerpt", "last_error", "created_at", "delivered_at", "body",
+    ]  # fmt: skip
+    readonly_fields = fields
+    inlines = [WebhookAttemptInline]
+    actions = ["redeliver"]
+
+    @admin.display(description="payload")
+    def body(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the log keeps 30 days, then the dispatcher drops it
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Redeliver selected events now", permissions=["change"])
+    def redeliver(self, request, queryset):
+        permitted, refused = self.split_by_role(request, queryset.select_related("endpoint"), self.edit_roles)
+        if refused:
+            self.message_user(
+                request,
+                f"Not redelivered: {len(refused)} event(s) of workspaces where you are not an admin.",
+                messages.ERROR,
+            )
+        redelivered = 0
+        for delivery in permitted:
+            try:
+                webhook_delivery_redeliver(delivery=delivery)
+            except ValidationError as error:
+                self.message_user(request, f"{delivery}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                redelivered += 1
+        if redelivered:
+            self.message_user(request, f"Redelivery queued for {redelivered} event(s).", messages.SUCCESS)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class PortalConfig(AppConfig):
@@ -7,3 +8,8 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from portal import checks  # noqa: F401  (registers the deployment checks)
+        from portal.outbound.schedules import webhook_dispatch_schedule_ensure
+
+        post_migrate.connect(
+            webhook_dispatch_schedule_ensure, sender=self, dispatch_uid="portal-webhooks-out-dispatch"
+        )

@@ -205,3 +205,7 @@ class IdempotencyKey(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["token", "key"], name="one_answer_per_idempotency_key")
         ]
+
+
+# The webhooks-out models live in their own module; importing them here makes them the portal's models.
+from portal.outbound.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

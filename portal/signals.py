@@ -13,3 +13,6 @@ workspace_created = Signal()
 workspace_deleted = Signal()
 # kwargs: workspace (the demo workspace, its devices just synced from the sandbox).
 demo_workspace_ready = Signal()
+# sender: WebhookEndpoint; kwargs: endpoint (just disabled: a 410 answer, or deliveries that kept failing),
+# reason. Sent inside the transaction that disables it.
+webhook_endpoint_disabled = Signal()

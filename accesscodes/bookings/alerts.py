@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from accesscodes.bookings.models import Alert, Booking
 from accesscodes.bookings.timeline import booking_event_record
+from accesscodes.bookings.webhook_payloads import BOOKING_ALERT_OPENED, alert_data, booking_data
 from portal.models import CODE_EDITOR_ROLES, Membership
+from portal.outbound.services import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -20,14 +22,50 @@ def condition_key(*, booking_id, device_id, kind: str) -> str:
 
 
 def alert_open(*, booking: Booking, device_id, kind: str, message: str) -> Alert:
-    """The open alert for this condition, opened (and e-mailed after commit) if there was none."""
+    """The open alert for this condition, opened (and e-mailed after commit) if there was none. A new one
+    is on the booking's timeline and sent to the webhook endpoints (`booking.alert_opened`)."""
     key = condition_key(booking_id=booking.pk, device_id=device_id, kind=kind)
-    alerts = Alert.objects.for_workspace(booking.workspace_id)
-    alert = alerts.filter(condition_key=key, resolved_at__isnull=True).first()
-    if alert is not None:
-        return alert
-    alert = Alert(
+    alert, opened = _open(
         workspace_id=booking.workspace_id,
+        key=key,
+        booking=booking,
+        device_id=device_id,
+        kind=kind,
+        message=message,
+    )
+    if opened:
+        booking_event_record(booking=booking, kind="alert", message=message, data={"alert_id": alert.pk})
+        # The deliveries are written with the alert; they are sent once it is committed.
+        webhook_event_emit(
+            workspace_id=booking.workspace_id,
+            event_type=BOOKING_ALERT_OPENED,
+            data={"booking": booking_data(booking), "alert": alert_data(alert)},
+        )
+    return alert
+
+
+def workspace_alert_open(*, workspace_id: int, subject: str, kind: str, message: str) -> Alert:
+    """An alert about the workspace rather than a booking (e.g. a webhook endpoint that was disabled):
+    at most one open per subject and kind."""
+    alert, _ = _open(
+        workspace_id=workspace_id,
+        key=f"{subject}:{kind}",
+        booking=None,
+        device_id=None,
+        kind=kind,
+        message=message,
+    )
+    return alert
+
+
+def _open(*, workspace_id: int, key: str, booking, device_id, kind: str, message: str) -> tuple[Alert, bool]:
+    alert = (
+        Alert.objects.for_workspace(workspace_id).filter(condition_key=key, resolved_at__isnull=True).first()
+    )
+    if alert is not None:
+        return alert, False
+    alert = Alert(
+        workspace_id=workspace_id,
         booking=booking,
         device_id=device_id,
         kind=kind,
@@ -36,10 +74,9 @@ def alert_open(*, booking: Booking, device_id, kind: str, message: str) -> Alert
     )
     alert.full_clean()
     alert.save()
-    booking_event_record(booking=booking, kind="alert", message=message, data={"alert_id": alert.pk})
     alert_id = alert.pk
-    transaction.on_commit(lambda: alert_notify(alert_id=alert_id, workspace_id=booking.workspace_id))
-    return alert
+    transaction.on_commit(lambda: alert_notify(alert_id=alert_id, workspace_id=workspace_id))
+    return alert, True
 
 
 def alerts_resolve(*, booking: Booking, kinds, except_device_ids=(), only_device_id=None) -> int:

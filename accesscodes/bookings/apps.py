@@ -9,6 +9,7 @@ class BookingsConfig(AppConfig):
 
     def ready(self):
         from accesscodes.api.owners import OwnerLookup, register_owner_lookup
+        from accesscodes.bookings import outbound_receivers
         from accesscodes.bookings.demo import demo_bookings_ensure
         from accesscodes.bookings.models import BookingCode
         from accesscodes.bookings.schedules import booking_schedule_ensure
@@ -28,3 +29,4 @@ class BookingsConfig(AppConfig):
                 owned_access_code_ids=lambda workspace: links(workspace).values("access_code_id"),
             )
         )
+        outbound_receivers.connect()

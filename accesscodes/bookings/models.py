@@ -235,6 +235,7 @@ class Alert(TenantModel):
         NO_CODE_POSSIBLE = "no_code_possible", "No code possible on a door"
         STALE_UPDATE = "stale_update", "Out-of-date update ignored"
         MISSING_FROM_FEED = "missing_from_feed", "Booking gone from its calendar feed during the stay"
+        WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled", "Webhook endpoint disabled"
 
     booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     device = models.ForeignKey(
