@@ -61,9 +61,11 @@ class PortalAutoSchema(AutoSchema):
 
     def _error_codes(self) -> list[str]:
         codes = ["401", "429", "500"]
-        if self.method != "GET" or "{" in self.path or self._is_list():
+        # A collection GET answers 400 for a bad filter and 404 for an unknown cursor.
+        collection = self.method == "GET" and (self._is_list() or "{" not in self.path)
+        if self.method != "GET" or "{" in self.path or collection:
             codes.append("404")
-        if self.method == "GET" and self._is_list():
+        if collection:
             codes.append("400")
         if self.method != "GET":
             codes += ["400", "403"]

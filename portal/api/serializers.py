@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -24,3 +25,15 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
 
     error = ErrorDetailSerializer()
     request_id = serializers.CharField()
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "15:00:00",
+        "description": "A wall-clock time (HH:MM or HH:MM:SS) in the property's zone, without an offset.",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """OpenAPI's `format: time` demands an offset; a check-in time has none: it is read in the zone."""

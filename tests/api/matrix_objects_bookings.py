@@ -32,23 +32,33 @@ def make_alert(workspace) -> Alert:
     )
 
 
+def listing(make) -> Callable:
+    """A list route has no URL kwargs, but its workspace must hold a row the list then shows."""
+
+    def make_and_list(workspace) -> dict:
+        make(workspace)
+        return {}
+
+    return make_and_list
+
+
 def _nothing(workspace) -> dict:
     return {}
 
 
 OBJECTS: dict[str, Callable] = {
-    "api-property-list": _nothing,
+    "api-property-list": listing(rental),
     "api-property-detail": lambda workspace: {"pk": rental(workspace)["property"].pk},
-    "api-unit-list": _nothing,
+    "api-unit-list": listing(rental),
     "api-unit-detail": lambda workspace: {"pk": rental(workspace)["unit"].pk},
-    "api-booking-list": _nothing,
+    "api-booking-list": listing(make_booking),
     "api-booking-preview": _nothing,
     "api-booking-detail": lambda workspace: {"pk": make_booking(workspace).pk},
     "api-booking-cancel": lambda workspace: {"pk": make_booking(workspace).pk},
-    "api-alert-list": _nothing,
+    "api-alert-list": listing(make_alert),
     "api-alert-detail": lambda workspace: {"pk": make_alert(workspace).pk},
     "api-alert-resolve": lambda workspace: {"pk": make_alert(workspace).pk},
-    "api-event-list": _nothing,
+    "api-event-list": listing(make_booking),
 }
 
 BODIES: dict[tuple[str, str], Callable] = {

@@ -9,7 +9,7 @@ from accesscodes.bookings.api.events import SOURCE_NAMES
 from accesscodes.bookings.models import PIN_SOURCE_CHOICES, POLICY_FIELDS, Alert, Booking, Property, Unit
 from accesscodes.bookings.planner import Kind
 from accesscodes.models import AccessCode
-from portal.api.serializers import StrictFieldsMixin
+from portal.api.serializers import StrictFieldsMixin, WallClockTimeField
 
 DOOR_IDS_HELP = "Portal device ids (GET /api/v1/devices/); on a write the whole set is replaced."
 CODE_KINDS = [kind.value for kind in Kind if kind is not Kind.NONE]
@@ -25,6 +25,8 @@ class PropertySerializer(StrictFieldsMixin, serializers.ModelSerializer):
     timezone = serializers.CharField(
         required=False, max_length=64, help_text="IANA zone, e.g. Europe/Berlin; default the workspace's."
     )
+    check_in_time = WallClockTimeField(required=False, help_text="Default check-in time (15:00).")
+    check_out_time = WallClockTimeField(required=False, help_text="Default check-out time (11:00).")
 
     class Meta:
         model = Property
