@@ -7,3 +7,6 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from portal import checks  # noqa: F401  (registers the deployment checks)
+        from portal.hooks import receivers
+
+        receivers.connect(app_config=self)
