@@ -4,7 +4,9 @@ Seam's events arrive late, twice, and out of order. An event that moves a code f
 (scheduled on the lock, set, being removed, deleted) is applied as it is; any other (one that would move
 the code backwards, a failure, a delay, a change made outside the portal) is confirmed by reading the code
 from Seam (`access_codes/get`, the same step as the sync's poll), so the code ends where Seam says it is
-whatever order the events came in."""
+whatever order the events came in. Each code remembers when the newest event it reflects happened: a
+lifecycle event older than that arrived after what replaced it and is not applied (reading the code back
+and a deletion are right whenever they come)."""
 
 from django.utils import timezone
 
@@ -60,7 +62,14 @@ def access_code_event_apply(*, workspace, event: dict) -> str:
         access_code.refresh_from_db()
         if access_code.removed_at:
             raise EventIgnored(f"The code “{access_code.name}” is already removed.")
-        return _apply(workspace, access_code, event_type, now)
+        occurred_at = seam_timestamp(event.get("occurred_at")) or now
+        result = _apply(workspace, access_code, event_type, occurred_at, now)
+        if access_code.seam_event_at is None or occurred_at > access_code.seam_event_at:
+            # Its own update: the steps above saved the row their own way (write-back, removal).
+            AccessCode.objects.for_workspace(workspace).filter(pk=access_code.pk).update(
+                seam_event_at=occurred_at
+            )
+        return result
     finally:
         lease_release(workspace=workspace, access_code_id=access_code.pk)
 
@@ -77,11 +86,13 @@ def _access_code(workspace, seam_access_code_id: str) -> AccessCode:
     return access_code
 
 
-def _apply(workspace, access_code: AccessCode, event_type: str, now) -> str:
-    if event_type == DELETED:
+def _apply(workspace, access_code: AccessCode, event_type: str, occurred_at, now) -> str:
+    if event_type == DELETED:  # final whenever it comes: Seam never brings a deleted code back
         return f"“{access_code.name}”: {gone_handle(access_code=access_code, now=now)}."
     reported = LIFECYCLE_EVENTS.get(event_type)
     if reported is not None:
+        if access_code.seam_event_at and occurred_at < access_code.seam_event_at:
+            raise EventIgnored(f"“{access_code.name}”: a newer event than this {event_type} was applied.")
         status, scheduled = reported
         scheduled = access_code.is_scheduled_on_device if scheduled is None else scheduled
         current = (access_code.status, access_code.is_scheduled_on_device)

@@ -108,6 +108,8 @@ class AccessCode(TenantModel):
     sync_requested_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     sync_lease_until = models.DateTimeField(null=True, blank=True)
+    # When the newest Seam event that this row reflects happened: an older event arriving late is stale.
+    seam_event_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by every change a person makes; a worker that finds it moved during a Seam call writes back
     # only what Seam reported, never over the person's change.
     edit_version = models.PositiveIntegerField(default=0, editable=False)
