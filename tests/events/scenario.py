@@ -18,7 +18,9 @@ def settle(seam_sandbox, seconds=10):
     seam_sandbox.control("clock/advance", seconds=seconds)
 
 
-def busy_seam_history(seam_sandbox, workspace, *, codes_per_door=10) -> tuple[list[dict], list[tuple[str, dict]]]:
+def busy_seam_history(
+    seam_sandbox, workspace, *, codes_per_door=10
+) -> tuple[list[dict], list[tuple[str, dict]]]:
     seam_now = dt.datetime.fromisoformat(seam_sandbox.control("clock/get")["now"].replace("Z", "+00:00"))
     since = (seam_now - dt.timedelta(seconds=1)).isoformat()
     device_ids = [_device_id(seam_sandbox, workspace, name) for name in DOORS]
