@@ -18,7 +18,7 @@ from accesscodes.sync.poll import poll
 from accesscodes.sync.seam_state import next_poll_at, status_set
 from accesscodes.sync.write_back import SEAM_FIELDS, access_code_write_back
 from devices.models import Device
-from portal.seam import seam_client_for_workspace
+from portal.seam import SeamRateLimited, SeamUnavailable, seam_client_for_workspace
 from portal.seam_events import EventIgnored, EventRetryLater, seam_timestamp
 
 Status = AccessCode.Status
@@ -102,8 +102,11 @@ def _apply(workspace, access_code: AccessCode, event_type: str, occurred_at, now
             _advance(access_code, status=status, scheduled=scheduled, now=now)
             return f"“{access_code.name}” is {status} ({event_type})."
     # Backwards, or not a plain lifecycle step: Seam's own record of the code decides.
-    with seam_client_for_workspace(workspace) as client:
-        outcome = poll(client=client, access_code=access_code, now=now)
+    try:
+        with seam_client_for_workspace(workspace) as client:
+            outcome = poll(client=client, access_code=access_code, now=now)
+    except (SeamUnavailable, SeamRateLimited) as error:  # the moment's fault: the sweep tries again
+        raise EventRetryLater(f"Seam could not confirm the code's state ({error.message}).") from error
     return f"“{access_code.name}” read back from Seam after {event_type}: {outcome}, {access_code.status}."
 
 

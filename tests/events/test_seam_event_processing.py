@@ -10,7 +10,12 @@ from accesscodes.models import AccessCode, AccessCodeEvent
 from devices.models import Device
 from devices.services import device_sync
 from portal import seam_events
-from portal.hooks.inbox import seam_event_process, seam_event_store, seam_events_process_again
+from portal.hooks.inbox import (
+    seam_event_process,
+    seam_event_store,
+    seam_events_process_again,
+    seam_events_process_pending,
+)
 from portal.hooks.polling import seam_events_poll
 from portal.hooks.selectors import workspaces_needing_catch_up
 from portal.models import SeamEvent, SeamEventCursor
@@ -149,3 +154,35 @@ def test_only_workspaces_seam_cannot_deliver_to_poll(two_workspaces, endpoint_of
         received_at=timezone.now() - dt.timedelta(minutes=5)
     )
     assert dict(workspaces_needing_catch_up()) == {workspace_a.pk: True, workspace_b.pk: False}
+
+
+def test_an_event_seam_cannot_confirm_during_an_outage_waits_and_is_applied_after(
+    sandbox_workspace, seam_sandbox, settings
+):
+    settings.SEAM_BACKOFF_BASE = 0.001
+    workspace = sandbox_workspace()
+    assert device_sync(workspace=workspace).status == "succeeded"
+    device = Device.objects.for_workspace(workspace).get(name=DOORS[0])
+    with seam_client_for_workspace(workspace) as client:
+        seam_code = client.access_codes_create(device_id=device.seam_device_id, name="Out", code="9753")
+    settle(seam_sandbox)
+    access_code = AccessCode.objects.create(
+        workspace=workspace, device=device, name="Out", code="9753", status="set",
+        seam_access_code_id=seam_code["access_code_id"], sync_state=AccessCode.SyncState.IN_SYNC,
+    )  # fmt: skip
+    event = seam_event("access_code.delay_in_setting_on_device", access_code_id=seam_code["access_code_id"])
+    workspace_id = seam_sandbox.sandbox.workspace_for_key(workspace.seam_api_key).workspace_id
+    fault_ids = seam_sandbox.control("simulate_workspace_outage", workspace_id=workspace_id)["fault_ids"]
+    try:
+        row = store_and_process(workspace, event)
+    finally:
+        for fault_id in fault_ids:
+            seam_sandbox.control("faults/clear", fault_id=fault_id)
+    assert (row.outcome, row.error) == ("pending", "")
+    assert row.result.startswith("Waiting: Seam could not confirm")
+
+    seam_events_process_pending(workspace=workspace, received_before=timezone.now())
+    row.refresh_from_db()
+    access_code.refresh_from_db()
+    assert row.outcome == "applied" and access_code.status == "set"
+    assert "read back from Seam" in row.result
