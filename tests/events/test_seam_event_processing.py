@@ -186,3 +186,15 @@ def test_an_event_seam_cannot_confirm_during_an_outage_waits_and_is_applied_afte
     access_code.refresh_from_db()
     assert row.outcome == "applied" and access_code.status == "set"
     assert "read back from Seam" in row.result
+
+
+def test_every_minute_a_catch_up_task_is_queued_per_workspace_that_polls(two_workspaces):
+    from django_q.models import OrmQ, Schedule
+
+    from portal.hooks.schedules import DISPATCH_SCHEDULE, DISPATCH_TASK
+    from portal.hooks.tasks import CATCH_UP_TASK, dispatch_seam_event_work
+
+    assert Schedule.objects.filter(name=DISPATCH_SCHEDULE, func=DISPATCH_TASK, minutes=1).exists()
+    assert dispatch_seam_event_work() == 2
+    queued = sorted(entry.task["args"] for entry in OrmQ.objects.all() if entry.task["func"] == CATCH_UP_TASK)
+    assert queued == sorted((workspace.pk, True) for workspace in two_workspaces)
