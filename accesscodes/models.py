@@ -108,6 +108,8 @@ class AccessCode(TenantModel):
     sync_requested_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     sync_lease_until = models.DateTimeField(null=True, blank=True)
+    # When the newest Seam event that this row reflects happened: an older event arriving late is stale.
+    seam_event_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by every change a person makes; a worker that finds it moved during a Seam call writes back
     # only what Seam reported, never over the person's change.
     edit_version = models.PositiveIntegerField(default=0, editable=False)
@@ -251,3 +253,35 @@ class SeamWriteReservation(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["device", "action", "reserved_at"])]
+
+
+class UnlockRecord(TenantModel):
+    """A lock opened or locked, as Seam reported it (`lock.unlocked` / `lock.locked`): the audit of who
+    came in. Linked to the access code whose PIN was used when the lock's brand tells which one."""
+
+    class Action(models.TextChoices):
+        UNLOCKED = "unlocked", "Unlocked"
+        LOCKED = "locked", "Locked"
+
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="+")
+    # The code is kept after its removal, so the audit keeps its link; SET_NULL should a row ever go.
+    access_code = models.ForeignKey(
+        AccessCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.UNLOCKED)
+    occurred_at = models.DateTimeField(db_index=True)
+    # Seam's method: keycode, manual, remote, automatic, card, unknown, ...
+    method = models.CharField(max_length=40, blank=True)
+    seam_event_id = models.CharField(max_length=100)
+    raw = models.JSONField(default=dict, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "seam_event_id"], name="one_unlock_record_per_event")
+        ]
+        indexes = [models.Index(fields=["access_code", "occurred_at"], name="unlock_record_code_time")]
+        ordering = ["-occurred_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.device_id} at {self.occurred_at:%Y-%m-%d %H:%M}"

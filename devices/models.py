@@ -56,6 +56,9 @@ class Device(TenantModel):
         "after removal. A device that is not removed was seen by the workspace's last successful sync.",
     )
     removed_at = models.DateTimeField(null=True, blank=True)
+    # When the newest Seam event applied to online/battery/errors happened: an older one arriving late is
+    # not applied over it. The next sync rewrites these fields from Seam's device anyway.
+    health_event_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

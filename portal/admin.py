@@ -14,11 +14,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from portal.admin_scoping import RoleScopedAdminMixin, TenantAdmin
 from portal.fields import SecretText
+from portal.hooks.inbox import seam_events_process_again
 from portal.models import (
     WORKSPACE_ADMIN_ROLES,
     ApiToken,
     Membership,
     Role,
+    SeamEvent,
+    SeamWebhookEndpoint,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
@@ -560,3 +563,67 @@ class WebhookDeliveryAdmin(TenantAdmin):
                 redelivered += 1
         if redelivered:
             self.message_user(request, f"Redelivery queued for {redelivered} event(s).", messages.SUCCESS)
+
+
+@admin.register(SeamEvent)
+class SeamEventAdmin(TenantAdmin):
+    """Seam's events as received: what each did, and why one failed. Managers and up process one again."""
+
+    list_display = ["event_type", "workspace", "occurred_at", "received_at", "via", "outcome", "error"]
+    list_filter = ["outcome", "via", "event_type"]
+    search_fields = ["seam_event_id", "event_type"]
+    date_hierarchy = "received_at"
+    actions = ["process_again"]
+    readonly_fields = [
+        "workspace", "seam_event_id", "event_type", "occurred_at", "seam_created_at", "received_at", "via",
+        "outcome", "result", "error", "attempts", "processed_at", "payload",
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("workspace")
+
+    def has_add_permission(self, request):
+        return False  # events come from Seam only
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a record of what arrived: read-only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Process again")
+    def process_again(self, request, queryset):
+        events = list(queryset)
+        permitted, refused = self.split_by_role(request, events, self.edit_roles)
+        queued = 0
+        by_workspace: dict = {}
+        for seam_event in permitted:
+            by_workspace.setdefault(seam_event.workspace, []).append(seam_event.pk)
+        for workspace, pks in by_workspace.items():
+            queued += seam_events_process_again(workspace=workspace, seam_event_pks=pks)
+        self.message_user(request, f"{queued} event(s) queued to be processed again.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{len(refused)} event(s) left alone: processing again needs the manager role.",
+                messages.WARNING,
+            )
+
+
+@admin.register(SeamWebhookEndpoint)
+class SeamWebhookEndpointAdmin(TenantAdmin):
+    """Whether Seam delivers to the workspace and the last registration problem; the URL token and the
+    secret are never shown (`manage.py seam_webhook_endpoint` prints them to the operator)."""
+
+    edit_roles = WORKSPACE_ADMIN_ROLES
+    view_roles = WORKSPACE_ADMIN_ROLES
+    # Not the registered URL: it holds the token.
+    list_display = ["workspace", "receives_deliveries", "seam_webhook_id", "last_registration_error"]
+    fields = ["workspace", "receives_deliveries", "seam_webhook_id", "last_registration_error", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

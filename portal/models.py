@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from portal.fields import EncryptedTextField, UnreadableSecret
@@ -205,6 +206,97 @@ class IdempotencyKey(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["token", "key"], name="one_answer_per_idempotency_key")
         ]
+
+
+class SeamWebhookEndpoint(TenantModel):
+    """Where Seam delivers a workspace's webhooks: `/hooks/seam/<token>/`, signed with `secret`.
+
+    The token is looked up by its hash (the URL is the only credential besides the signature); an encrypted
+    copy lets the command print the URL again, since Seam's dashboard needs it before it gives the secret.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token = EncryptedTextField(editable=False)
+    secret = EncryptedTextField()
+    # The secret before the last change still verifies for a while: deliveries signed just before a
+    # re-registration are already on their way.
+    previous_secret = EncryptedTextField(blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    # Set when the portal registered the URL with Seam itself (webhooks/create), to keep it registered.
+    seam_webhook_id = models.CharField(max_length=100, blank=True)
+    registered_url = models.URLField(max_length=500, blank=True)
+    # Seam delivers to this endpoint (registered by the portal, or by hand with Seam's secret): such a
+    # workspace needs no polling.
+    receives_deliveries = models.BooleanField(default=False)
+    last_registration_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace"], name="one_seam_webhook_endpoint")]
+
+    def __str__(self):
+        return f"Seam webhooks of workspace {self.workspace_id}"
+
+    @property
+    def path(self) -> str:
+        return f"/hooks/seam/{self.token}/"
+
+
+class SeamEvent(TenantModel):
+    """One Seam event, stored once per workspace before anything acts on it."""
+
+    class Via(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        POLL = "poll", "Polling"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Waiting to be processed"
+        APPLIED = "applied", "Applied"
+        IGNORED = "ignored", "Nothing to do"
+        FAILED = "failed", "Failed"
+
+    seam_event_id = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField()
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    # When Seam recorded it: the polling cursor follows this.
+    seam_created_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    via = models.CharField(max_length=8, choices=Via.choices)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.PENDING)
+    result = models.TextField(blank=True, help_text="What processing did, or why there was nothing to do.")
+    error = models.TextField(blank=True, help_text="Why processing failed.")
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "seam_event_id"], name="one_seam_event_per_workspace"
+            )
+        ]
+        indexes = [models.Index(fields=["outcome", "received_at"], name="seam_event_outcome_received")]
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.event_type} {self.seam_event_id}"
+
+
+class SeamEventCursor(TenantModel):
+    """How far the polling fallback has read a workspace's `events/list`."""
+
+    since = models.DateTimeField(
+        null=True, blank=True, help_text="Seam's created_at of the newest event read."
+    )
+    polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace"], name="one_seam_event_cursor")]
+
+    def __str__(self):
+        return f"Seam events cursor of workspace {self.workspace_id}"
 
 
 # The webhooks-out models live in their own module; importing them here makes them the portal's models.

@@ -161,6 +161,9 @@ SEAM_MAX_RETRIES = int(os.environ.get("SEAM_MAX_RETRIES", "3"))
 SEAM_BACKOFF_BASE = float(os.environ.get("SEAM_BACKOFF_BASE", "0.5"))
 SEAM_SYNC_INTERVAL_MINUTES = int(os.environ.get("SEAM_SYNC_INTERVAL_MINUTES", "5"))
 SEAM_RECONCILE_INTERVAL_MINUTES = int(os.environ.get("SEAM_RECONCILE_INTERVAL_MINUTES", "15"))
+# Where Seam reaches this portal (e.g. https://portal.example.com). When set, every workspace's webhook
+# endpoint is registered with Seam and kept registered; without it, workspaces poll Seam's events instead.
+PORTAL_PUBLIC_URL = os.environ.get("PORTAL_PUBLIC_URL", "").strip().rstrip("/")
 
 # The API (/api/v1/) accepts only workspace tokens (portal/api/views.py); the browser keeps its session.
 REST_FRAMEWORK = {

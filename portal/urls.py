@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal import views
+from portal.hooks.views import seam_webhook_receive
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
+    path("hooks/seam/<str:token>/", seam_webhook_receive, name="seam_webhook"),
     path("w/<slug:workspace_slug>/", views.WorkspaceDetailView.as_view(), name="workspace_detail"),
     path("w/<slug:workspace_slug>/devices/", include("devices.urls")),
     path("w/<slug:workspace_slug>/codes/", include("accesscodes.urls")),

@@ -13,6 +13,9 @@ class BookingsConfig(AppConfig):
         from accesscodes.bookings.demo import demo_bookings_ensure
         from accesscodes.bookings.models import BookingCode
         from accesscodes.bookings.schedules import booking_schedule_ensure
+        from accesscodes.bookings.unlocks import unlock_on_booking_timeline
+        from accesscodes.models import UnlockRecord
+        from accesscodes.signals import unlock_recorded
         from portal.signals import demo_workspace_ready
 
         post_migrate.connect(booking_schedule_ensure, sender=self, dispatch_uid="bookings-schedule")
@@ -30,3 +33,6 @@ class BookingsConfig(AppConfig):
             )
         )
         outbound_receivers.connect()
+        unlock_recorded.connect(
+            unlock_on_booking_timeline, sender=UnlockRecord, dispatch_uid="bookings-unlocks"
+        )

@@ -16,7 +16,7 @@ from accesscodes.bookings.models import (
 )
 from accesscodes.bookings.plan_diff import ExistingCode
 from accesscodes.bookings.planner import CodePolicy, DoorFacts, PinSource
-from accesscodes.models import AccessCode
+from accesscodes.models import AccessCode, UnlockRecord
 from accesscodes.provider_facts import device_facts, other_code
 from devices.models import Device
 
@@ -167,3 +167,14 @@ def bookings_attach_codes_and_alerts(*, workspace, bookings: list[Booking]) -> l
         booking.current_codes = codes[booking.pk]
         booking.open_alerts = alerts[booking.pk]
     return bookings
+
+
+def booking_unlocks(*, workspace, booking: Booking) -> list[UnlockRecord]:
+    """Every unlock and lock with one of the booking's codes (released ones included), oldest first."""
+    code_ids = BookingCode.objects.for_workspace(workspace).filter(booking=booking).values("access_code_id")
+    return list(
+        UnlockRecord.objects.for_workspace(workspace)
+        .filter(access_code_id__in=code_ids)
+        .select_related("device", "access_code")
+        .order_by("occurred_at", "pk")
+    )

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0003_api_tokens_and_idempotency_keys'),
+        ('portal', '0004_seam_webhooks_and_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -273,6 +273,9 @@ class SeamClient:
     def webhooks_create(self, *, url: str, event_types: list[str] | None = None) -> dict[str, Any]:
         return self.request("webhooks/create", compact(url=url, event_types=event_types))["webhook"]
 
+    def webhooks_get(self, *, webhook_id: str) -> dict[str, Any]:
+        return self.request("webhooks/get", {"webhook_id": webhook_id})["webhook"]
+
     def webhooks_list(self) -> list[dict[str, Any]]:
         return self.request("webhooks/list")["webhooks"]
 

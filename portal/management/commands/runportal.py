@@ -8,8 +8,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.hooks.endpoints import seam_webhook_register
 from portal.management.commands.demo_setup import DEMO_PASSWORD, DEMO_USERNAME, DEMO_WORKSPACE_SLUG
 from portal.models import Workspace
+from portal.seam import SeamError
 from portal.signals import demo_workspace_ready
 
 
@@ -60,6 +62,7 @@ class Command(BaseCommand):
             if not wait_for_port("127.0.0.1", sandbox_port, timeout=20):
                 raise CommandError(f"The Seam sandbox did not start on port {sandbox_port}.")
             self._first_sync()
+            self._webhooks_to(f"http://{host}:{port}")
             for name in ("worker", "web"):
                 processes[name] = subprocess.Popen(commands[name])
             if not wait_for_port(host, port, timeout=30):
@@ -98,3 +101,15 @@ class Command(BaseCommand):
         # Apps above the portal add their demo data (properties, bookings) for these devices.
         workspace = Workspace.objects.get(slug=DEMO_WORKSPACE_SLUG)
         demo_workspace_ready.send(sender=Workspace, workspace=workspace)
+
+    def _webhooks_to(self, portal_url: str) -> None:
+        """The sandbox delivers the demo workspace's events to this portal as Seam would, signed (without
+        it the demo workspace would poll). A failure is reported and the portal starts anyway: polling
+        covers the demo then."""
+        workspace = Workspace.objects.filter(slug=DEMO_WORKSPACE_SLUG).first()
+        if workspace is None:
+            return
+        try:
+            seam_webhook_register(workspace=workspace, public_url=portal_url)
+        except SeamError as error:
+            self.stderr.write(f"Registering the demo webhook with the sandbox failed: {error}")

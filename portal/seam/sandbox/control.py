@@ -301,6 +301,25 @@ def add_unmanaged(sandbox: Sandbox, params: Params) -> dict:
     return {"access_code": code}
 
 
+@operation("locks/simulate_unlock")
+def simulate_unlock(sandbox: Sandbox, params: Params) -> dict:
+    """Someone opened (or, with action "locked", locked) the lock: a lock.unlocked / lock.locked event.
+    With access_code_id, the code's PIN was used (method keycode), as the brands that report it send."""
+    workspace, device_id, code = _target(sandbox, params)
+    action = params.text("action") or "unlocked"
+    if action not in {"unlocked", "locked"}:
+        raise invalid_input("action must be unlocked or locked", field="action")
+    device = sandbox.device(workspace, device_id)
+    device["properties"]["locked"] = action == "locked"
+    extra = {"method": params.text("method") or ("keycode" if code else "manual")}
+    if code is not None:
+        extra["access_code_is_managed"] = True
+    event = sandbox.emit(
+        workspace, f"lock.{action}", params.timestamp("occurred_at"), code=code, device_id=device_id, **extra
+    )
+    return {"event": event}
+
+
 @operation("webhooks/deliveries")
 def webhook_deliveries(sandbox: Sandbox, params: Params) -> dict:
     attempts = list(sandbox.webhooks.attempts)
