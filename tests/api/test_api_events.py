@@ -12,7 +12,7 @@ from matrix_objects_bookings import make_booking
 
 from accesscodes.bookings.api.events import SOURCES
 from accesscodes.bookings.models import BookingCode, BookingEvent
-from accesscodes.models import AccessCode, AccessCodeEvent
+from accesscodes.models import AccessCode, AccessCodeEvent, UnlockRecord
 from accesscodes.services import access_code_create
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +170,28 @@ def test_a_page_costs_one_query_per_source_whatever_its_depth_or_size(workspace_
     tables = [f'FROM "{model._meta.db_table}"' for model in (BookingEvent, AccessCodeEvent)]
     timeline_queries = [query for query in captured if any(table in query["sql"] for table in tables)]
     assert len(timeline_queries) == len(SOURCES) == 2
+
+
+def test_a_guest_unlock_is_on_the_timeline_of_its_booking_and_door(workspace_a, api):
+    booking = make_booking(workspace_a)
+    access_code = a_booking_code(workspace_a, booking)
+    clear_timeline(workspace_a)
+    unlock = UnlockRecord.objects.create(
+        workspace=workspace_a,
+        device_id=access_code.device_id,
+        access_code=access_code,
+        occurred_at=BASE + dt.timedelta(seconds=5),
+        method="keycode",
+        seam_event_id="evt_unlock_1",
+    )
+    booking_event(booking, 1, kind="received")
+    rows = api.get(EVENTS, {"booking": booking.pk}).json()["results"]
+    assert [(row["source"], row["kind"]) for row in rows] == [
+        ("unlock", "lock.unlocked"),
+        ("booking", "received"),
+    ]
+    assert rows[0]["id"] == unlock.pk
+    assert rows[0]["booking_id"] == booking.pk and rows[0]["access_code_id"] == access_code.pk
+    assert rows[0]["created_at"] == (BASE + dt.timedelta(seconds=5)).isoformat().replace("+00:00", "Z")
+    by_door = api.get(EVENTS, {"device": access_code.device_id, "kind": "lock.unlocked"}).json()["results"]
+    assert [row["id"] for row in by_door] == [unlock.pk]

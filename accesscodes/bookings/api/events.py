@@ -17,11 +17,12 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from rest_framework.exceptions import ValidationError
 
 from accesscodes.bookings.models import BookingCode, BookingEvent
-from accesscodes.models import AccessCodeEvent
+from accesscodes.models import AccessCodeEvent, UnlockRecord
 
 COMMON_FILTERS = ("kind", "since")  # every source has `kind` and `created_at`
 COLUMNS = ("id", "created_at", "kind", "message", "data", "booking_id", "access_code_id", "device_id")
@@ -62,6 +63,23 @@ def access_code_event_rows(workspace) -> QuerySet:
     )
 
 
+def unlock_rows(workspace) -> QuerySet:
+    """Each lock or unlock Seam reported (kind `lock.unlocked` / `lock.locked`), at the time it happened,
+    with the code used and so the booking."""
+    link = BookingCode.objects.for_workspace(workspace).filter(access_code_id=OuterRef("access_code_id"))
+    return (
+        UnlockRecord.objects.for_workspace(workspace)
+        .annotate(
+            created_at=F("occurred_at"),
+            kind=Concat(Value("lock."), F("action")),
+            message=Concat(F("device__name"), Value(" "), F("action"), Value(" ("), F("method"), Value(")")),
+            data=Value({}, output_field=JSONField()),
+            booking_id=Subquery(link.values("booking_id")[:1]),
+        )
+        .values(*COLUMNS)
+    )
+
+
 SOURCES: tuple[EventSource, ...] = (
     EventSource(
         name="booking",
@@ -77,6 +95,17 @@ SOURCES: tuple[EventSource, ...] = (
             ),
             "access_code": lambda workspace, access_code_id: Q(access_code_id=access_code_id),
             "device": lambda workspace, device_id: Q(access_code__device_id=device_id),
+        },
+    ),
+    EventSource(
+        name="unlock",
+        rows=unlock_rows,
+        filters={
+            "booking": lambda workspace, booking_id: Q(
+                access_code_id__in=_codes_of_booking(workspace, booking_id)
+            ),
+            "access_code": lambda workspace, access_code_id: Q(access_code_id=access_code_id),
+            "device": lambda workspace, device_id: Q(device_id=device_id),
         },
     ),
 )
