@@ -169,7 +169,7 @@ def _row_frame(row: TimelineRow, y: int, height: int, width: int) -> str:
     return (
         f'<g class="door-row"><line x1="0" y1="{y + height}" x2="{width}" y2="{y + height}" stroke="#dde1e8"/>'
         f'<a href="{escape(row.href)}"><text x="8" y="{y + 17}" fill="#2456d6" font-weight="600">'
-        f"{_shorten(label, 24)}<title>{label}</title></text></a>{note}</g>"
+        f"{escape(_shorten(row.label, 24))}<title>{label}</title></text></a>{note}</g>"
     )
 
 

@@ -49,3 +49,33 @@ def make_booking(workspace_a, property_with_doors):
         ).booking
 
     return make
+
+
+@pytest.fixture
+def make_departed_booking(workspace_a, make_booking):
+    """A booking whose guest left a day ago while its codes are still set on the locks: booked for the
+    future (the codes' rules need future times), then moved back in the rows, as time would."""
+    from django.db.models import F
+
+    from accesscodes.bookings.models import Booking, BookingCode
+    from accesscodes.models import AccessCode
+
+    def make(unit="5C", **fields):
+        booking = make_booking(unit, check_in=timezone.now() + dt.timedelta(days=1), nights=1, **fields)
+        back = dt.timedelta(days=3)
+        Booking.objects.for_workspace(workspace_a).filter(pk=booking.pk).update(
+            check_in=F("check_in") - back, check_out=F("check_out") - back
+        )
+        codes = (
+            BookingCode.objects.for_workspace(workspace_a).filter(booking=booking).values("access_code_id")
+        )
+        AccessCode.objects.for_workspace(workspace_a).filter(pk__in=codes).update(
+            starts_at=F("starts_at") - back,
+            ends_at=F("ends_at") - back,
+            status=AccessCode.Status.SET,
+            sync_state=AccessCode.SyncState.IN_SYNC,
+        )
+        booking.refresh_from_db()
+        return booking
+
+    return make
