@@ -7,7 +7,6 @@ property's wall clock (a DST-change day is 23 or 25 hours wide, like the day the
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from html import escape
@@ -60,15 +59,23 @@ def day_starts(start_day: date, days: int, zone: tzinfo) -> list[datetime]:
     ]
 
 
-def booking_colour(booking_key: str) -> str:
-    digest = hashlib.sha1(booking_key.encode()).digest()
-    return BOOKING_COLOURS[digest[0] % len(BOOKING_COLOURS)]
+def booking_colours(rows: list[TimelineRow], range_start: datetime) -> dict[str, str]:
+    """One colour per booking, the same on every door; bookings in the order they start get the
+    palette's colours in turn, so neighbouring stays always differ."""
+    starts: dict[str, datetime] = {}
+    for row in rows:
+        for bar in row.bars:
+            if bar.booking_key is not None:
+                start = bar.starts_at or range_start
+                starts[bar.booking_key] = min(start, starts.get(bar.booking_key, start))
+    ordered = sorted(starts, key=lambda key: (starts[key], key))
+    return {key: BOOKING_COLOURS[index % len(BOOKING_COLOURS)] for index, key in enumerate(ordered)}
 
 
-def bar_colour(bar: TimelineBar) -> str:
+def bar_colour(bar: TimelineBar, colours: dict[str, str]) -> str:
     if bar.failed:
         return FAILED_COLOUR
-    return booking_colour(bar.booking_key) if bar.booking_key else OTHER_COLOUR
+    return colours[bar.booking_key] if bar.booking_key else OTHER_COLOUR
 
 
 def lanes(
@@ -102,6 +109,7 @@ def timeline_svg(
         clamped = min(max(moment, range_start), range_end)
         return round(LABEL_WIDTH + (clamped - range_start).total_seconds() / span * DAY_WIDTH * days, 1)
 
+    colours = booking_colours(rows, range_start)
     body: list[str] = []
     y = HEADER_HEIGHT
     for row in rows:
@@ -111,7 +119,9 @@ def timeline_svg(
         body.append(_row_frame(row, y, height, width))
         for lane_index, lane in enumerate(row_lanes):
             top = y + ROW_PADDING + lane_index * LANE_HEIGHT
-            body.extend(_bar(bar, top, x_of, range_start, range_end) for bar in lane)
+            body.extend(
+                _bar(bar, bar_colour(bar, colours), top, x_of, range_start, range_end) for bar in lane
+            )
         y += height
     if not rows:
         body.append(f'<text x="{LABEL_WIDTH + 8}" y="{y + 20}" class="muted">No doors.</text>')
@@ -177,12 +187,11 @@ def _shorten(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def _bar(bar: TimelineBar, top: int, x_of, range_start: datetime, range_end: datetime) -> str:
+def _bar(bar: TimelineBar, colour: str, top: int, x_of, range_start: datetime, range_end: datetime) -> str:
     start = bar.starts_at or range_start
     end = bar.ends_at or range_end
     x1, x2 = x_of(start), x_of(end)
     bar_width = max(round(x2 - x1, 1), 2)
-    colour = bar_colour(bar)
     height = LANE_HEIGHT - 4
     classes = ["bar"]
     if bar.failed:

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accesscodes.bookings.timeline_svg import (
+    BOOKING_COLOURS,
     DAY_WIDTH,
     FAILED_COLOUR,
     LABEL_WIDTH,
     OTHER_COLOUR,
     TimelineBar,
     TimelineRow,
-    booking_colour,
     timeline_svg,
 )
 
@@ -112,10 +112,10 @@ def test_day_lines_fall_on_local_midnights_across_a_dst_change():
 @pytest.mark.parametrize(
     ("fields", "colour", "classes"),
     [
-        ({"booking_key": "pms:1"}, booking_colour("pms:1"), {"bar"}),
+        ({"booking_key": "pms:1"}, BOOKING_COLOURS[0], {"bar"}),
         ({}, OTHER_COLOUR, {"bar", "other"}),
         ({"booking_key": "pms:1", "failed": True}, FAILED_COLOUR, {"bar", "failed"}),
-        ({"booking_key": "pms:2", "not_revocable": True}, booking_colour("pms:2"), {"bar", "not-revocable"}),
+        ({"booking_key": "pms:2", "not_revocable": True}, BOOKING_COLOURS[0], {"bar", "not-revocable"}),
     ],
 )
 def test_colours_and_marks(fields, colour, classes):
@@ -129,14 +129,21 @@ def test_colours_and_marks(fields, colour, classes):
     assert set(drawn.get("class").split()) == classes
 
 
-def test_a_booking_keeps_its_colour_on_every_door_and_bookings_differ():
-    keys = [f"pms:{number}" for number in range(20)]
-    assert len({booking_colour(key) for key in keys}) > 4
-    rows = [
-        TimelineRow(label=f"Door {index}", href="/d/", bars=(bar(start=START, end=END, booking_key="pms:7"),))
-        for index in range(3)
+def test_a_booking_keeps_its_colour_on_every_door_and_bookings_in_turn_differ():
+    stays = [
+        (f"pms:{number}", local(BERLIN, 2026, 3, 11 + number), local(BERLIN, 2026, 3, 12 + number))
+        for number in range(3)
     ]
-    assert {rect.get("fill") for rect in bars(draw(rows, NOW))} == {booking_colour("pms:7")}
+    rows = [
+        TimelineRow(
+            label=f"Door {index}",
+            href="/d/",
+            bars=tuple(bar(start=start, end=end, booking_key=key) for key, start, end in stays),
+        )
+        for index in range(2)
+    ]
+    fills = [rect.get("fill") for rect in bars(draw(rows, NOW))]
+    assert fills == [*BOOKING_COLOURS[:3], *BOOKING_COLOURS[:3]]
 
 
 def test_each_bar_is_a_link_with_a_tooltip_and_offline_ones_say_not_revocable():
