@@ -208,7 +208,9 @@ class BookingFormView(BookingsView):
         form = self.get_form(booking)
         if booking is None and request.GET.get("unit", "").isdigit():
             form.initial["unit"] = int(request.GET["unit"])  # "new booking here" from a unit's page
-        return self.form_page(booking, form, preview=None)
+        # An existing booking's page opens with what it does now; the preview follows the changes typed.
+        preview = preview_context(self.workspace, booking_values(booking), booking) if booking else None
+        return self.form_page(booking, form, preview=preview)
 
     def post(self, request, pk=None):
         booking = self.booking(pk)
