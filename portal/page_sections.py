@@ -20,9 +20,15 @@ class PageSections:
     def __init__(self) -> None:
         self._providers: list[SectionProvider] = []
 
-    def register(self, provider: SectionProvider) -> None:
+    def register(self, provider: SectionProvider, *, first: bool = False) -> None:
+        """`first`: before the sections registered so far (apps register in INSTALLED_APPS order, and a
+        higher app's section may be what the page is for)."""
         # Registering the same provider again (a test calling register()) must not show it twice.
-        if provider not in self._providers:
+        if provider in self._providers:
+            return
+        if first:
+            self._providers.insert(0, provider)
+        else:
             self._providers.append(provider)
 
     def sections(self, **page) -> list[Section]:

@@ -13,6 +13,10 @@ urlpatterns = [
     path("api/v1/", include("portal.api.urls")),
     path("hooks/seam/<str:token>/", seam_webhook_receive, name="seam_webhook"),
     path("w/<slug:workspace_slug>/", views.WorkspaceDetailView.as_view(), name="workspace_detail"),
+    path(
+        "w/<slug:workspace_slug>/sections/", views.WorkspaceSectionsView.as_view(), name="workspace_sections"
+    ),
     path("w/<slug:workspace_slug>/devices/", include("devices.urls")),
     path("w/<slug:workspace_slug>/codes/", include("accesscodes.urls")),
+    path("w/<slug:workspace_slug>/", include("accesscodes.bookings.urls")),
 ]

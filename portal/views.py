@@ -13,8 +13,17 @@ def home(request):
 
 
 class WorkspaceDetailView(WorkspaceView):
+    """The workspace home: the sections the apps add (the arrivals dashboard first), refreshed in place."""
+
+    template_name = "portal/workspace_detail.html"
+
     def get(self, request):
         return self.render_page(
-            "portal/workspace_detail.html",
-            sections=workspace_page.sections(request=request, access=self.access),
+            self.template_name, sections=workspace_page.sections(request=request, access=self.access)
         )
+
+
+class WorkspaceSectionsView(WorkspaceDetailView):
+    """Only the sections, for the home page's polling (htmx swaps them in without a reload)."""
+
+    template_name = "portal/_workspace_sections.html"

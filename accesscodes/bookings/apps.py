@@ -9,7 +9,7 @@ class BookingsConfig(AppConfig):
 
     def ready(self):
         from accesscodes.api.owners import OwnerLookup, register_owner_lookup
-        from accesscodes.bookings import outbound_receivers
+        from accesscodes.bookings import outbound_receivers, page_sections
         from accesscodes.bookings.demo import demo_bookings_ensure
         from accesscodes.bookings.models import BookingCode
         from accesscodes.bookings.schedules import booking_schedule_ensure
@@ -36,3 +36,4 @@ class BookingsConfig(AppConfig):
         unlock_recorded.connect(
             unlock_on_booking_timeline, sender=UnlockRecord, dispatch_uid="bookings-unlocks"
         )
+        page_sections.register()

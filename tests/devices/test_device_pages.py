@@ -144,7 +144,8 @@ def test_device_page_is_served_by_devices_with_sections_from_above(alice_client,
     response = alice_client.get(reverse("device_detail", args=["alpha", device.pk]))
     assert response.resolver_match.func.view_class is DeviceDetailView
     assert [section.template_name for section in response.context["sections"]] == [
-        "accesscodes/_device_codes.html"
+        "accesscodes/_device_codes.html",
+        "bookings/_device_timeline.html",
     ]
     assert b"Front door" in response.content
     assert b"The lock is offline: codes will be set when it reconnects." in response.content

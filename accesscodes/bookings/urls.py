@@ -1,0 +1,32 @@
+"""Included at `w/<workspace_slug>/`: the bookings pages and the properties pages."""
+
+from django.urls import path
+
+from accesscodes.bookings.views import bookings, properties
+
+urlpatterns = [
+    path("bookings/", bookings.BookingListView.as_view(), name="booking_list"),
+    path("bookings/new/", bookings.BookingCreateView.as_view(), name="booking_create"),
+    path("bookings/preview/", bookings.BookingPreviewView.as_view(), name="booking_preview"),
+    path("bookings/<int:pk>/", bookings.BookingDetailView.as_view(), name="booking_detail"),
+    path("bookings/<int:pk>/edit/", bookings.BookingEditView.as_view(), name="booking_edit"),
+    path(
+        "bookings/<int:pk>/edit/preview/", bookings.BookingPreviewView.as_view(), name="booking_edit_preview"
+    ),
+    path("bookings/<int:pk>/move/", bookings.BookingMoveView.as_view(), name="booking_move"),
+    path(
+        "bookings/<int:pk>/move/preview/",
+        bookings.BookingMovePreviewView.as_view(),
+        name="booking_move_preview",
+    ),
+    path("bookings/<int:pk>/unit/", bookings.BookingChangeUnitView.as_view(), name="booking_change_unit"),
+    path(
+        "bookings/<int:pk>/unit/preview/",
+        bookings.BookingChangeUnitPreviewView.as_view(),
+        name="booking_change_unit_preview",
+    ),
+    path("bookings/<int:pk>/cancel/", bookings.BookingCancelView.as_view(), name="booking_cancel"),
+    path("properties/", properties.PropertyListView.as_view(), name="property_list"),
+    path("properties/<int:pk>/", properties.PropertyDetailView.as_view(), name="property_detail"),
+    path("properties/units/<int:pk>/", properties.UnitDetailView.as_view(), name="unit_detail"),
+]
