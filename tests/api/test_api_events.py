@@ -167,9 +167,9 @@ def test_a_page_costs_one_query_per_source_whatever_its_depth_or_size(workspace_
     # Authentication and the token's workspace aside, one query per source.
     with CaptureQueriesContext(connection) as captured:
         api.get(EVENTS, {"limit": 5})
-    tables = [f'FROM "{model._meta.db_table}"' for model in (BookingEvent, AccessCodeEvent)]
+    tables = [f'FROM "{model._meta.db_table}"' for model in (BookingEvent, AccessCodeEvent, UnlockRecord)]
     timeline_queries = [query for query in captured if any(table in query["sql"] for table in tables)]
-    assert len(timeline_queries) == len(SOURCES) == 2
+    assert len(timeline_queries) == len(SOURCES) == 3
 
 
 def test_a_guest_unlock_is_on_the_timeline_of_its_booking_and_door(workspace_a, api):
