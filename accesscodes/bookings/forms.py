@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accesscodes.bookings.models import Booking
+from accesscodes.bookings.models import Booking, CalendarFeed
 from accesscodes.bookings.selectors import READINESS_CHOICES, units_for_choice
 
 
@@ -141,3 +141,31 @@ class BookingFilterForm(forms.Form):
 
 def _day_start(day: dt.date | None, zone) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone) if day else None
+
+
+class CalendarFeedForm(forms.ModelForm):
+    """A unit's calendar feed. Its address is a secret: editing shows it empty, and empty keeps it."""
+
+    unit = UnitChoiceField(queryset=None)
+    url = forms.CharField(
+        label="Calendar address",
+        widget=forms.URLInput(attrs={"autocomplete": "off"}),
+        help_text="The calendar's export (iCal) address, https://…",
+    )
+
+    class Meta:
+        model = CalendarFeed
+        fields = ["unit", "name", "url", "block_patterns", "poll_interval_minutes"]
+        labels = {"poll_interval_minutes": "Check every (minutes)"}
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_for_choice(workspace=workspace)
+        self.fields["block_patterns"].widget.attrs["rows"] = 3
+        if self.instance.pk:
+            self.initial["url"] = ""
+            self.fields["url"].required = False
+            self.fields["url"].help_text = "Leave empty to keep the current address."
+
+    def clean_url(self):
+        return self.cleaned_data["url"] or self.instance.url
