@@ -39,4 +39,7 @@ class BookingsConfig(AppConfig):
         )
         page_sections.register()
         # Booking sources (inbound booking hooks) add their tab here too, beside the feeds.
+        settings_tabs.register(
+            SettingsTab(key="properties", label="Properties and units", url_name="settings_properties")
+        )
         settings_tabs.register(SettingsTab(key="feeds", label="Calendar feeds", url_name="settings_feeds"))
