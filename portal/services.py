@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from portal.fields import SecretText
 from portal.models import ApiToken, Membership, Role, Workspace
-from portal.role_rules import membership_change_refusal, workspace_members_lock
+from portal.role_rules import membership_change_refusal, workspace_change_refusals, workspace_members_lock
 from portal.signals import workspace_created, workspace_deleted
 
 
@@ -124,3 +125,16 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+@transaction.atomic
+def workspace_seam_key_replace(*, actor, workspace: Workspace, seam_api_key: str) -> Workspace:
+    """Replace the workspace's Seam API key on behalf of `actor` (owners only, `workspace_change_refusals`)."""
+    refusals = workspace_change_refusals(actor=actor, workspace=workspace, changed_fields=["seam_api_key"])
+    if refusals:
+        raise ValidationError(refusals)
+    workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
+    workspace.seam_api_key = SecretText(seam_api_key)
+    workspace.full_clean()
+    workspace.save(update_fields=["seam_api_key"])
+    return workspace

@@ -16,6 +16,7 @@ urlpatterns = [
     path(
         "w/<slug:workspace_slug>/sections/", views.WorkspaceSectionsView.as_view(), name="workspace_sections"
     ),
+    path("w/<slug:workspace_slug>/settings/", include("portal.settings_urls")),
     path("w/<slug:workspace_slug>/devices/", include("devices.urls")),
     path("w/<slug:workspace_slug>/codes/", include("accesscodes.urls")),
     path("w/<slug:workspace_slug>/", include("accesscodes.bookings.urls")),

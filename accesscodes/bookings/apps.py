@@ -16,6 +16,7 @@ class BookingsConfig(AppConfig):
         from accesscodes.bookings.unlocks import unlock_on_booking_timeline
         from accesscodes.models import UnlockRecord
         from accesscodes.signals import unlock_recorded
+        from portal.settings_tabs import SettingsTab, settings_tabs
         from portal.signals import demo_workspace_ready
 
         post_migrate.connect(booking_schedule_ensure, sender=self, dispatch_uid="bookings-schedule")
@@ -37,3 +38,8 @@ class BookingsConfig(AppConfig):
             unlock_on_booking_timeline, sender=UnlockRecord, dispatch_uid="bookings-unlocks"
         )
         page_sections.register()
+        # Booking sources (inbound booking hooks) add their tab here too, beside the feeds.
+        settings_tabs.register(
+            SettingsTab(key="properties", label="Properties and units", url_name="settings_properties")
+        )
+        settings_tabs.register(SettingsTab(key="feeds", label="Calendar feeds", url_name="settings_feeds"))

@@ -7,8 +7,9 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accesscodes.bookings.models import Booking
+from accesscodes.bookings.models import Booking, CalendarFeed, Property, Unit
 from accesscodes.bookings.selectors import READINESS_CHOICES, units_for_choice
+from devices.models import Device
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -141,3 +142,128 @@ class BookingFilterForm(forms.Form):
 
 def _day_start(day: dt.date | None, zone) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone) if day else None
+
+
+class CalendarFeedForm(forms.ModelForm):
+    """A unit's calendar feed. Its address is a secret: editing shows it empty, and empty keeps it."""
+
+    unit = UnitChoiceField(queryset=None)
+    url = forms.CharField(
+        label="Calendar address",
+        widget=forms.URLInput(attrs={"autocomplete": "off"}),
+        help_text="The calendar's export (iCal) address, https://…",
+    )
+
+    class Meta:
+        model = CalendarFeed
+        fields = ["unit", "name", "url", "block_patterns", "poll_interval_minutes"]
+        labels = {"poll_interval_minutes": "Check every (minutes)"}
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_for_choice(workspace=workspace)
+        self.fields["block_patterns"].widget.attrs["rows"] = 3
+        if self.instance.pk:
+            self.initial["url"] = ""
+            self.fields["url"].required = False
+            self.fields["url"].help_text = "Leave empty to keep the current address."
+
+    def clean_url(self):
+        return self.cleaned_data["url"] or self.instance.url
+
+
+POLICY_FIELDS = [
+    "pin_source",
+    "pin_length",
+    "early_access_minutes",
+    "late_access_minutes",
+    "same_pin_on_every_door",
+    "offline_fallback",
+    "readiness_lead_minutes",
+    "use_backup_pool",
+    "guest_data_retention_days",
+]
+POLICY_HELP = {
+    "pin_source": "Where a guest's PIN comes from: the last digits of their phone, or random digits.",
+    "pin_length": "Empty: the shortest length every door accepts (4-8).",
+    "early_access_minutes": "The code works this many minutes before check-in (an early arrival).",
+    "late_access_minutes": "The code keeps working this many minutes after check-out.",
+    "same_pin_on_every_door": "One PIN for the entrance and the unit's door, so a guest remembers one number.",
+    "offline_fallback": "Give doors without an online connection an offline code.",
+    "readiness_lead_minutes": "Every door's code must be set this long before check-in, or it is at risk.",
+    "use_backup_pool": "Use the door's backup code pool where it has one.",
+    "guest_data_retention_days": "Guest name, e-mail and phone are redacted this many days after check-out.",
+}
+
+
+class DoorChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, device):
+        return f"{device.name} ({device.manufacturer})" if device.manufacturer else device.name
+
+
+class PlaceForm(forms.Form):
+    """A property or a unit: the model's own fields (with their validators) plus a set of doors chosen
+    from the workspace's devices; the services judge the rest and take the doors as ids."""
+
+    model = None
+    model_fields: list[str] = []
+    doors_field = ""
+    doors_label = ""
+    doors_help = ""
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = forms.fields_for_model(self.model, fields=self.model_fields)
+        for name, field in fields.items():
+            if name in POLICY_HELP:
+                field.help_text = POLICY_HELP[name]
+        self.fields.update(fields)
+        self.fields[self.doors_field] = DoorChoiceField(
+            queryset=Device.objects.for_workspace(workspace).order_by("name"),
+            required=False,
+            label=self.doors_label,
+            help_text=self.doors_help,
+        )
+
+    def service_arguments(self) -> dict:
+        arguments = dict(self.cleaned_data)
+        arguments[self.doors_field] = [device.pk for device in arguments[self.doors_field]]
+        return arguments
+
+
+class PropertyForm(PlaceForm):
+    model = Property
+    model_fields = ["name", "timezone", "check_in_time", "check_out_time", *POLICY_FIELDS]
+    doors_field = "shared_door_ids"
+    doors_label = "Shared doors"
+    doors_help = "Doors every guest of the property uses (the entrance, a gate); each unit adds its own."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("check_in_time", "check_out_time"):
+            self.fields[name].widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        self.fields["check_in_time"].help_text = "On the property's clock; a booking without a time uses it."
+        self.fields["check_out_time"].help_text = "On the property's clock."
+
+
+INHERIT_CHOICES = [("unknown", "As the property"), ("true", "Yes"), ("false", "No")]
+
+
+class UnitForm(PlaceForm):
+    model = Unit
+    model_fields = ["name", "external_id", *POLICY_FIELDS]
+    doors_field = "door_ids"
+    doors_label = "The unit's doors"
+    doors_help = "Doors only this unit's guests use; the property's shared doors come on top."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in POLICY_FIELDS:
+            field = self.fields[name]
+            # A unit's empty policy field inherits the property's value, whatever empty means there.
+            own = "" if name == "pin_length" else POLICY_HELP[name]
+            field.help_text = f"{own} Empty: as the property.".strip()
+            if isinstance(field.widget, forms.NullBooleanSelect):
+                field.widget.choices = INHERIT_CHOICES

@@ -136,8 +136,9 @@ def timeline_svg(
             f'stroke-width="2"><title>Now: {now.astimezone(zone):%Y-%m-%d %H:%M} {escape(str(zone))}</title></line>'
         )
     label = escape(title or f"Door timeline, next {days} days, {zone}")
+    # A figure, not an img: an img's content is presentational, and the bars are links to open.
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="door-timeline" role="img" aria-label="{label}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="door-timeline" role="figure" aria-label="{label}" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" '
         f'font-size="12">'
         f"<title>{label}</title>"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accesscodes.bookings.views import bookings, properties
+from accesscodes.bookings.views import bookings, feeds, properties, property_forms
 
 urlpatterns = [
     path("bookings/", bookings.BookingListView.as_view(), name="booking_list"),
@@ -29,4 +29,14 @@ urlpatterns = [
     path("properties/", properties.PropertyListView.as_view(), name="property_list"),
     path("properties/<int:pk>/", properties.PropertyDetailView.as_view(), name="property_detail"),
     path("properties/units/<int:pk>/", properties.UnitDetailView.as_view(), name="unit_detail"),
+    path("settings/properties/", property_forms.PropertySettingsView.as_view(), name="settings_properties"),
+    path("properties/new/", property_forms.PropertyCreateView.as_view(), name="property_create"),
+    path("properties/<int:pk>/edit/", property_forms.PropertyEditView.as_view(), name="property_edit"),
+    path(
+        "properties/<int:property_pk>/units/new/", property_forms.UnitCreateView.as_view(), name="unit_create"
+    ),
+    path("properties/units/<int:pk>/edit/", property_forms.UnitEditView.as_view(), name="unit_edit"),
+    path("settings/feeds/", feeds.FeedListView.as_view(), name="settings_feeds"),
+    path("settings/feeds/<int:pk>/", feeds.FeedEditView.as_view(), name="settings_feed_edit"),
+    path("settings/feeds/<int:pk>/import/", feeds.FeedImportView.as_view(), name="settings_feed_import"),
 ]
