@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
+    path("hooks/bookings/", include("accesscodes.bookings.urls")),
     path("w/<slug:workspace_slug>/", views.WorkspaceDetailView.as_view(), name="workspace_detail"),
     path("w/<slug:workspace_slug>/devices/", include("devices.urls")),
     path("w/<slug:workspace_slug>/codes/", include("accesscodes.urls")),

@@ -5,6 +5,7 @@ import logging
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from accesscodes.bookings.inbox import hook_deliveries_requeue_stuck, hook_delivery_process, hook_inbox_purge
 from accesscodes.bookings.readiness import bookings_readiness_check
 from accesscodes.bookings.retention import guest_data_redact_due
 from portal.models import Workspace
@@ -29,3 +30,13 @@ def dispatch_booking_work() -> int:
     for workspace_id in workspace_ids:
         async_task("accesscodes.bookings.tasks.booking_work_for_workspace", workspace_id)
     return len(workspace_ids)
+
+
+def process_booking_hook(workspace_id: int, delivery_id: int) -> str | None:
+    """Queued on commit for each stored booking hook delivery."""
+    return hook_delivery_process(workspace_id=workspace_id, delivery_id=delivery_id)
+
+
+def booking_hook_inbox_upkeep() -> dict:
+    """Scheduled: forget deliveries past the retention period; queue again any whose task was lost."""
+    return {"purged": hook_inbox_purge(), "requeued": hook_deliveries_requeue_stuck()}

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from accesscodes.bookings.hooks import booking_hook_receive
+
+urlpatterns = [
+    path("<str:token>/", booking_hook_receive, name="booking_hook"),
+]
