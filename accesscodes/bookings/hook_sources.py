@@ -56,7 +56,9 @@ def booking_source_create(*, workspace, name: str) -> tuple[BookingSource, str, 
         token_hash=hook_token_hash(token),
         secret=secret,
     )
-    source.full_clean()
+    # A hash of 256 random bits is unique (its index would still refuse a collision); the constraints,
+    # one source key per workspace, are checked.
+    source.full_clean(validate_unique=False)
     source.save()
     return source, hook_url_path(token), secret
 
