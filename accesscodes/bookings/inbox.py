@@ -1,11 +1,12 @@
-"""The booking hook inbox: a delivery is stored first (one INSERT), processed by a Django-Q2 task after
-commit, and kept 30 days. Processing never raises: its outcome, failures included, is on the delivery,
+"""The booking hook inbox: a delivery is stored first (one INSERT), processed by a Django-Q2 task once
+committed, and kept 30 days. Processing never raises: its outcome, failures included, is on the delivery,
 a failure opens an alert, and "process again" re-runs it."""
 
 import datetime as dt
 import hashlib
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 PROCESS_TASK = "accesscodes.bookings.tasks.process_booking_hook"
 RETENTION = dt.timedelta(days=30)
-# A delivery still waiting this long lost its task (the process died between commit and enqueue).
+# A delivery still waiting this long lost its task (with Redis: the process died between commit and enqueue).
 STUCK_AFTER = dt.timedelta(minutes=30)
 Status = BookingHookDelivery.Status
 
@@ -46,7 +47,7 @@ def hook_delivery_store(*, source, webhook_id: str, headers: dict, body: str, ev
     try:
         with transaction.atomic():
             delivery.save(force_insert=True)
-            _enqueue_on_commit(delivery)
+            _enqueue(delivery)
     except IntegrityError:
         return None
     return delivery
@@ -58,7 +59,7 @@ def hook_delivery_process_again(*, delivery: BookingHookDelivery) -> None:
         BookingHookDelivery.objects.for_workspace(delivery.workspace_id).filter(pk=delivery.pk).update(
             status=Status.RECEIVED, outcome="Queued to be processed again."
         )
-        _enqueue_on_commit(delivery)
+        _enqueue(delivery)
 
 
 def hook_delivery_process(*, workspace_id: int, delivery_id: int) -> str | None:
@@ -118,9 +119,16 @@ def hook_deliveries_requeue_stuck(*, now=None) -> int:
 # -- applying one delivery ---------------------------------------------------------------------------
 
 
-def _enqueue_on_commit(delivery: BookingHookDelivery) -> None:
+def _enqueue(delivery: BookingHookDelivery) -> None:
+    """Queue the delivery's processing so that it runs only once the delivery is committed. With the
+    database broker the task row is written in the same transaction: one commit instead of two per hook
+    (the receiver's main cost), and a delivery never exists without its task. Another broker (Redis) is
+    told after the commit."""
     workspace_id, delivery_id = delivery.workspace_id, delivery.pk
-    transaction.on_commit(lambda: async_task(PROCESS_TASK, workspace_id, delivery_id))
+    if settings.Q_CLUSTER.get("orm"):
+        async_task(PROCESS_TASK, workspace_id, delivery_id)
+    else:
+        transaction.on_commit(lambda: async_task(PROCESS_TASK, workspace_id, delivery_id))
 
 
 def _apply(delivery: BookingHookDelivery) -> tuple[str, str, Booking | None]:

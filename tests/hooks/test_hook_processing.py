@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django_q.models import OrmQ
 from hook_signing import booking_data, hook_body
 
 from accesscodes.bookings.inbox import (
@@ -65,6 +66,7 @@ def test_the_same_webhook_id_twice_is_stored_and_applied_once(send, hook_source,
     assert (first.status_code, again.status_code) == (202, 200)
     assert again.json() == {"webhook_id": "msg_same", "status": "duplicate"}
     assert BookingHookDelivery.objects.for_workspace(workspace_a).count() == 1
+    assert OrmQ.objects.count() == 1  # one task queued, with the delivery
     process_all(workspace_a)
     assert BookingEvent.objects.for_workspace(workspace_a).filter(kind="received").count() == 1
 
