@@ -200,3 +200,22 @@ def test_the_inbox_keeps_deliveries_30_days(hook_source, workspace_a):
     assert list(
         BookingHookDelivery.objects.for_workspace(workspace_a).values_list("webhook_id", flat=True)
     ) == ["msg_29"]
+
+
+def test_the_hourly_upkeep_purges_and_queues_again_a_delivery_whose_task_was_lost(hook_source, workspace_a):
+    from django_q.models import Schedule
+
+    from accesscodes.bookings.schedules import BOOKING_HOOK_INBOX_SCHEDULE
+    from accesscodes.bookings.tasks import booking_hook_inbox_upkeep
+
+    assert Schedule.objects.filter(name=BOOKING_HOOK_INBOX_SCHEDULE).exists()  # ensured by every migrate
+    source, _, _ = hook_source
+    lost = BookingHookDelivery.objects.create(
+        workspace=workspace_a, source=source, webhook_id="msg_lost", body="{}", event_type="booking.created",
+        received_at=timezone.now() - dt.timedelta(hours=1),
+    )  # fmt: skip
+    BookingHookDelivery.objects.create(
+        workspace=workspace_a, source=source, webhook_id="msg_new", body="{}", event_type="booking.created"
+    )
+    assert booking_hook_inbox_upkeep() == {"purged": 0, "requeued": 1}
+    assert [task.args() for task in OrmQ.objects.all()] == [(workspace_a.pk, lost.pk)]
