@@ -85,3 +85,15 @@ def test_an_overlong_webhook_id_is_400(send, hook_source, workspace_a):
     response = send(url, hook_body(**booking_data()), secret=secret, webhook_id="m" * 201)
     error = assert_error(response, 400, "invalid_input", "webhook_id", workspace_a)
     assert "webhook_id" in error["validation_errors"]
+
+
+def test_a_secret_this_server_cannot_decrypt_is_503_not_500(send, hook_source, workspace_a):
+    from django.db import connection
+
+    source, url, secret = hook_source
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE bookings_bookingsource SET secret = 'not-a-fernet-token' WHERE id = %s", [source.pk]
+        )
+    response = send(url, hook_body(**booking_data()), secret=secret)
+    assert_error(response, 503, "service_unavailable", "rotate it", workspace_a)
