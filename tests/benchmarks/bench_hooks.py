@@ -1,11 +1,12 @@
-"""Benchmark: signed booking hooks posted to gunicorn (two sync workers) on PostgreSQL.
+"""Benchmark: signed booking hooks posted to gunicorn (two workers) on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python tests/benchmarks/bench_hooks.py
 
 Works in a scratch database made by Django's test machinery (TEST_DATABASE_NAME, default
 `test_bench_hooks`, dropped at the end): one workspace, 200 units with one door each, one booking source.
-A concurrent client (threads, one httpx client each) posts pre-signed `booking.created` hooks, each a new
-booking, and measures accepted hooks per second and the answer's latency (storing and queueing, not
+Gunicorn runs two workers with four threads each (`--server-threads`; 1 = sync workers). A concurrent
+client (threads, one httpx client each) posts pre-signed `booking.created` hooks, each a new booking, and
+measures accepted hooks per second and the answer's latency (storing and queueing, not
 processing). Its floor, measured in the same run on the same server: a bare Django view that does one
 INSERT of the same row (no token lookup, no signature, no checks, no queueing). Then one Django-Q2 worker
 is started and the time until it has processed every delivery is printed (each one plans and writes a
@@ -211,7 +212,11 @@ def main():
     )
     parser.add_argument("--hooks", type=int, default=2_000)
     parser.add_argument("--units", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=8, help="client threads")
+    parser.add_argument(
+        "--server-threads", type=int, default=4,
+        help="threads per gunicorn worker (gthread): a worker answers another hook while one waits on PostgreSQL",
+    )  # fmt: skip
     options = parser.parse_args()
 
     from django.db import connection
@@ -231,8 +236,8 @@ def main():
         base = f"http://127.0.0.1:{port}"
         with open(Path(logs.name) / "gunicorn.log", "wb") as log:
             server = start(
-                [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                 "bench_hooks:application"],
+                [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--threads", str(options.server_threads),
+                 "--bind", f"127.0.0.1:{port}", "bench_hooks:application"],
                 env, log,
             )  # fmt: skip
         wait_for_server(base, server)
@@ -270,7 +275,7 @@ def main():
         )
 
         print(f"hooks: {options.hooks} (each a new booking on one of {options.units} one-door units), "
-              f"client threads: {options.threads}, gunicorn: 2 sync workers")  # fmt: skip
+              f"client threads: {options.threads}, gunicorn: 2 workers x {options.server_threads} threads")  # fmt: skip
         print(f"  floor (bare view, one INSERT): {floor_rate:,.0f} requests/s, "
               f"p50 {statistics.median(floor_latencies) * 1000:.1f} ms, p99 {p99(floor_latencies):.1f} ms")  # fmt: skip
         print(f"  signed hooks accepted: {rate:,.0f} hooks/s = {rate / floor_rate:.2f} x floor, "
