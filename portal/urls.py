@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("hooks/seam/<str:token>/", seam_webhook_receive, name="seam_webhook"),
+    path("hooks/bookings/", include("accesscodes.bookings.hook_urls")),
     path("w/<slug:workspace_slug>/", views.WorkspaceDetailView.as_view(), name="workspace_detail"),
     path(
         "w/<slug:workspace_slug>/sections/", views.WorkspaceSectionsView.as_view(), name="workspace_sections"

@@ -4,16 +4,26 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.template.response import SimpleTemplateResponse
+from django.template.response import SimpleTemplateResponse, TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from accesscodes.bookings.hook_sources import (
+    booking_source_create,
+    booking_source_key,
+    booking_source_secret_rotate,
+    booking_source_url_rotate,
+)
 from accesscodes.bookings.ical.services import calendar_feed_import_enqueue, calendar_feed_save
+from accesscodes.bookings.inbox import hook_delivery_process_again
 from accesscodes.bookings.models import (
     POLICY_FIELDS,
     Alert,
     Booking,
     BookingEvent,
+    BookingHookDelivery,
+    BookingSource,
     CalendarFeed,
     CalendarFeedEntry,
     Property,
@@ -435,3 +445,172 @@ class CalendarFeedAdmin(TenantAdmin):
 
     def has_import_permission(self, request):
         return workspaces_for_user(user=request.user, roles=CODE_EDITOR_ROLES).exists()
+
+
+# How many of a source's deliveries its page lists (the whole inbox is the deliveries changelist).
+RECENT_DELIVERIES = 20
+
+
+class BookingSourceAddForm(forms.ModelForm):
+    class Meta:
+        model = BookingSource
+        fields = ["workspace", "name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        workspace, name = cleaned.get("workspace"), cleaned.get("name")
+        if workspace is None or not name:
+            return cleaned
+        try:
+            key = booking_source_key(name)
+        except ValidationError as error:
+            self.add_error(None, error)
+            return cleaned
+        if BookingSource.objects.for_workspace(workspace).filter(key=key).exists():
+            self.add_error("name", f"This workspace already has a booking source “{key}”: pick another name.")
+        return cleaned
+
+
+@admin.register(BookingSource)
+class BookingSourceAdmin(TenantAdmin):
+    """Workspace admins manage sources; the URL and the secret are shown once, on creation and rotation."""
+
+    edit_roles = WORKSPACE_ADMIN_ROLES
+    list_display = ["name", "key", "workspace", "created_at", "secret_overlap", "disabled_at", "deliveries"]
+    list_select_related = ["workspace"]
+    search_fields = ["name", "key"]
+    readonly_fields = ["workspace", "key", "created_at", "previous_secret_expires_at", "recent_deliveries"]
+    actions = ["rotate_secret", "new_url"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = BookingSourceAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["workspace", "name"]
+        return ["workspace", "name", "key", "created_at", "disabled_at", "previous_secret_expires_at",
+                "recent_deliveries"]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        source, url, secret = booking_source_create(
+            workspace=form.cleaned_data["workspace"], name=form.cleaned_data["name"]
+        )
+        obj.pk = source.pk
+        request.booking_source_reveals = [(source, url, secret)]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._reveal(request, request.booking_source_reveals, "New booking source")
+
+    @admin.action(
+        description="Rotate the signing secret (the old one verifies 24 more hours)", permissions=["change"]
+    )
+    def rotate_secret(self, request, queryset):
+        permitted = self._permitted(request, queryset)
+        reveals = [(source, None, booking_source_secret_rotate(source=source)) for source in permitted]
+        return self._reveal(request, reveals, "New signing secrets") if reveals else None
+
+    @admin.action(description="Give a new URL (the old one stops at once)", permissions=["change"])
+    def new_url(self, request, queryset):
+        permitted = self._permitted(request, queryset)
+        reveals = [(source, booking_source_url_rotate(source=source), None) for source in permitted]
+        return self._reveal(request, reveals, "New hook URLs") if reveals else None
+
+    def _permitted(self, request, queryset) -> list:
+        permitted, refused = self.split_by_role(request, queryset, self.edit_roles)
+        for source in refused:
+            self.message_user(request, f"{source}: your role may not change it.", messages.ERROR)
+        return permitted
+
+    def _reveal(self, request, reveals, title):
+        rows = [
+            (source, request.build_absolute_uri(url) if url else None, secret)
+            for source, url, secret in reveals
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "rows": rows,
+            "back_url": reverse("admin:bookings_bookingsource_changelist"),
+        }
+        response = TemplateResponse(request, "admin/bookings/bookingsource/shown_once.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.display(description="previous secret verifies until")
+    def secret_overlap(self, obj):
+        if obj.previous_secret_expires_at and obj.previous_secret_expires_at > timezone.now():
+            return _local(obj.previous_secret_expires_at)
+        return "—"
+
+    @admin.display(description="inbox")
+    def deliveries(self, obj):
+        return format_html('<a href="{}">deliveries</a>', _deliveries_url(obj))
+
+    @admin.display(description=f"latest {RECENT_DELIVERIES} deliveries")
+    def recent_deliveries(self, obj):
+        latest = BookingHookDelivery.objects.for_workspace(obj.workspace_id).filter(source=obj)[
+            :RECENT_DELIVERIES
+        ]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((_local(row.received_at), row.event_type, row.webhook_id, row.get_status_display(), row.outcome)
+             for row in latest),
+        )  # fmt: skip
+        return format_html(
+            "<table><tr><th>received</th><th>type</th><th>webhook id</th><th>status</th><th>outcome</th></tr>"
+            '{}</table><p><a href="{}">All deliveries, with “process again”</a></p>',
+            rows,
+            _deliveries_url(obj),
+        )
+
+
+def _deliveries_url(source) -> str:
+    return reverse("admin:bookings_bookinghookdelivery_changelist") + f"?source__id__exact={source.pk}"
+
+
+@admin.register(BookingHookDelivery)
+class BookingHookDeliveryAdmin(TenantAdmin):
+    """The inbox, read-only: what each hook carried and what came of it. Managers process one again."""
+
+    list_display = ["received_at", "source", "event_type", "webhook_id", "status", "outcome", "booking",
+                    "attempts", "processed_at", "workspace"]  # fmt: skip
+    list_filter = ["status", "event_type"]
+    list_select_related = ["source", "booking", "workspace"]
+    search_fields = ["webhook_id"]
+    actions = ["process_again"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_process_permission(self, request):
+        return workspaces_for_user(user=request.user, roles=CODE_EDITOR_ROLES).exists()
+
+    @admin.action(description="Process again", permissions=["process"])
+    def process_again(self, request, queryset):
+        permitted, refused = self.split_by_role(request, queryset, CODE_EDITOR_ROLES)
+        for delivery in permitted:
+            hook_delivery_process_again(delivery=delivery)
+        if permitted:
+            self.message_user(request, f"Queued {len(permitted)} delivery(ies) again.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request, f"Not queued: your role may only view {len(refused)} of them.", messages.ERROR
+            )

@@ -236,6 +236,7 @@ class Alert(TenantModel):
         STALE_UPDATE = "stale_update", "Out-of-date update ignored"
         MISSING_FROM_FEED = "missing_from_feed", "Booking gone from its calendar feed during the stay"
         WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled", "Webhook endpoint disabled"
+        HOOK_FAILED = "hook_failed", "Booking hook could not be applied"
 
     booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     device = models.ForeignKey(
@@ -304,6 +305,36 @@ class CalendarFeed(TenantModel):
     class Meta:
         ordering = ["unit_id", "name", "pk"]
 
+
+class BookingSource(TenantModel):
+    """A booking system that pushes bookings to `/hooks/bookings/<token>/`, signed Standard-Webhooks style.
+
+    Only the SHA-256 of the URL token is stored (256 random bits, so a fast hash is safe): the URL is shown
+    once, like the secret. During a rotation the previous secret verifies too, until it expires."""
+
+    name = models.CharField(max_length=200)
+    key = models.SlugField(
+        max_length=60, editable=False, help_text="The bookings' source: fixed when the source is created."
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    secret = EncryptedTextField(editable=False)
+    previous_secret = EncryptedTextField(blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    disabled_at = models.DateTimeField(
+        null=True, blank=True, help_text="A disabled source answers 410 Gone, so senders stop."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "key"],
+                name="unique_booking_source_key_per_workspace",
+                violation_error_message="This workspace already has a booking source with this name.",
+            )
+        ]
+        ordering = ["name"]
+
     def __str__(self):
         return self.name
 
@@ -346,3 +377,43 @@ class CalendarFeedEntry(TenantModel):
 
     def __str__(self):
         return self.uid
+
+    def verifying_secrets(self, *, now: dt.datetime) -> list:
+        """The secrets a delivery may be signed with now: the current one, then the previous one during
+        the overlap."""
+        secrets = [self.secret]
+        if self.previous_secret and self.previous_secret_expires_at and now < self.previous_secret_expires_at:
+            secrets.append(self.previous_secret)
+        return secrets
+
+
+class BookingHookDelivery(TenantModel):
+    """The inbox: every accepted delivery, stored before it is processed and kept for 30 days."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+        IGNORED = "ignored", "Ignored"
+
+    source = models.ForeignKey(BookingSource, on_delete=models.CASCADE, related_name="+")
+    webhook_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    headers = models.JSONField(default=dict, help_text="As received, without signatures and secrets.")
+    body = models.TextField()
+    event_type = models.CharField(max_length=40)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    outcome = models.TextField(blank=True)
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "webhook_id"], name="one_delivery_per_webhook_id")
+        ]
+        ordering = ["-received_at", "-pk"]
+        verbose_name_plural = "booking hook deliveries"
+
+    def __str__(self):
+        return f"{self.event_type} {self.webhook_id}"

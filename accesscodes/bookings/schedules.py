@@ -18,3 +18,16 @@ def booking_schedule_ensure(**_signal_kwargs) -> None:
         func="accesscodes.bookings.tasks.dispatch_calendar_feed_imports",
         minutes=1,
     )
+    booking_hook_inbox_schedule_ensure()
+
+
+BOOKING_HOOK_INBOX_SCHEDULE = "bookings-hook-inbox-upkeep"
+BOOKING_HOOK_INBOX_MINUTES = 60
+
+
+def booking_hook_inbox_schedule_ensure() -> None:
+    schedule_every_minutes(
+        name=BOOKING_HOOK_INBOX_SCHEDULE,
+        func="accesscodes.bookings.tasks.booking_hook_inbox_upkeep",
+        minutes=BOOKING_HOOK_INBOX_MINUTES,
+    )

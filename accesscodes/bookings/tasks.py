@@ -8,6 +8,7 @@ from django_q.tasks import async_task
 
 from accesscodes.bookings.ical.selectors import calendar_feeds_due
 from accesscodes.bookings.ical.services import calendar_feed_claim, calendar_feed_import
+from accesscodes.bookings.inbox import hook_deliveries_requeue_stuck, hook_delivery_process, hook_inbox_purge
 from accesscodes.bookings.readiness import bookings_readiness_check
 from accesscodes.bookings.retention import guest_data_redact_due
 from portal.models import Workspace
@@ -53,3 +54,13 @@ def dispatch_calendar_feed_imports() -> int:
     for workspace_id, feed_id in due:
         async_task("accesscodes.bookings.tasks.calendar_feed_import_due", workspace_id, feed_id)
     return len(due)
+
+
+def process_booking_hook(workspace_id: int, delivery_id: int) -> str | None:
+    """Queued on commit for each stored booking hook delivery."""
+    return hook_delivery_process(workspace_id=workspace_id, delivery_id=delivery_id)
+
+
+def booking_hook_inbox_upkeep() -> dict:
+    """Scheduled: forget deliveries past the retention period; queue again any whose task was lost."""
+    return {"purged": hook_inbox_purge(), "requeued": hook_deliveries_requeue_stuck()}

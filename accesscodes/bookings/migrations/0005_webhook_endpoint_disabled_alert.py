@@ -6,13 +6,13 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0002_calendar_feeds'),
+        ('bookings', '0003_booking_hooks'),
     ]
 
     operations = [
         migrations.AlterField(
             model_name='alert',
             name='kind',
-            field=models.CharField(choices=[('not_ready', 'Code not set before arrival'), ('offline_code_still_valid', 'Offline code still valid'), ('pin_changed', 'PIN changed after it was on a lock'), ('unit_without_doors', 'Unit has no doors'), ('no_code_possible', 'No code possible on a door'), ('stale_update', 'Out-of-date update ignored'), ('missing_from_feed', 'Booking gone from its calendar feed during the stay'), ('webhook_endpoint_disabled', 'Webhook endpoint disabled')], max_length=40),
+            field=models.CharField(choices=[('not_ready', 'Code not set before arrival'), ('offline_code_still_valid', 'Offline code still valid'), ('pin_changed', 'PIN changed after it was on a lock'), ('unit_without_doors', 'Unit has no doors'), ('no_code_possible', 'No code possible on a door'), ('stale_update', 'Out-of-date update ignored'), ('missing_from_feed', 'Booking gone from its calendar feed during the stay'), ('webhook_endpoint_disabled', 'Webhook endpoint disabled'), ('hook_failed', 'Booking hook could not be applied')], max_length=40),
         ),
     ]
