@@ -4,14 +4,17 @@ history and enqueue the Seam work after commit."""
 
 import dataclasses
 import secrets
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from accesscodes.models import AccessCode, AccessCodeEvent
-from accesscodes.provider_facts import code_draft, device_facts
+from accesscodes.models import OTHER_CODE_FIELDS, AccessCode, AccessCodeEvent
+from accesscodes.provider_facts import code_draft, device_facts, other_code
 from accesscodes.providers import (
     deletion_block_reason,
     modification_block_reason,
@@ -60,6 +63,32 @@ def _device_lock(*, workspace, device) -> Device:
             {"device": "This device was removed from Seam; codes cannot be programmed on it."}
         )
     return locked
+
+
+class LockedDevices(Mapping):
+    """Devices by id, locked (`SELECT ... FOR UPDATE`) in the current transaction by `devices_lock`: the
+    proof `access_codes_create` asks for, so a caller cannot hand it devices nobody locked."""
+
+    def __init__(self, devices: list[Device]):
+        self._by_id = {device.pk: device for device in devices}
+
+    def __getitem__(self, device_id) -> Device:
+        return self._by_id[device_id]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def devices_lock(*, workspace, device_ids) -> LockedDevices:
+    """Lock these devices of the workspace (ids, or a subquery of ids) in one statement, in id order so two
+    writers never wait on each other crosswise. Removed devices are locked too: callers decide about them."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("devices_lock() holds its locks only inside a transaction.")
+    locked = Device.objects.for_workspace(workspace).select_for_update().filter(pk__in=device_ids)
+    return LockedDevices(list(locked.order_by("pk")))
 
 
 def _access_code_lock(*, access_code) -> AccessCode:
@@ -168,6 +197,106 @@ def access_code_create(
     )
     _enqueue_push(access_code)
     return access_code
+
+
+@dataclasses.dataclass(frozen=True)
+class NewAccessCode:
+    """One code for `access_codes_create`: the same fields `access_code_create` takes."""
+
+    device_id: int
+    name: str
+    code: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    is_offline_access_code: bool = False
+    is_one_time_use: bool = False
+    max_time_rounding: str = "1hour"
+    use_backup_access_code_pool: bool = False
+    common_code_key: str = ""
+
+
+# Proved by the caller rather than by a query each: the workspace is the caller's, each device comes
+# locked from this workspace (clean() checks it is the workspace's), and the user is the signed-in one;
+# the database's foreign keys still guard all three.
+KNOWN_RELATIONS = ("workspace", "device", "created_by")
+
+
+def _clean_new(access_code: AccessCode) -> None:
+    """`full_clean()` without the queries that cannot find anything for a new code from the portal: its
+    foreign keys (see KNOWN_RELATIONS) and its constraints (the Seam id is empty, so the unique one does
+    not apply, and the provider rules in clean() already refuse an incomplete or reversed window, which
+    the check constraint still guards)."""
+    access_code.full_clean(exclude=KNOWN_RELATIONS, validate_unique=False, validate_constraints=False)
+
+
+def access_codes_create(
+    *, workspace, devices: LockedDevices, drafts: Sequence[NewAccessCode], created_by=None
+) -> list[AccessCode]:
+    """Create several codes together (a booking's doors) under the same rules as `access_code_create`:
+    each runs clean(), judged against the lock's other codes (those created earlier in this call
+    included). One read of those codes, one insert for the codes and one for their history; one queued
+    task pushes them all to Seam after commit. A refused code raises before anything is written; the
+    caller's transaction (required, as the device locks are) keeps the batch whole."""
+    if not isinstance(devices, LockedDevices):
+        raise TypeError("access_codes_create() needs the devices from devices_lock().")
+    if not connection.in_atomic_block:
+        raise RuntimeError("access_codes_create() runs inside the transaction that locked the devices.")
+    if not drafts:
+        return []
+    others = _occupying_codes(workspace=workspace, device_ids={draft.device_id for draft in drafts})
+    now = timezone.now()
+    access_codes = []
+    for draft in drafts:
+        device = devices.get(draft.device_id)
+        if device is None:
+            raise ValidationError({"device": "No such device in this workspace, or it was not locked."})
+        if device.is_removed:
+            raise ValidationError(
+                {"device": "This device was removed from Seam; codes cannot be programmed on it."}
+            )
+        access_code = AccessCode(
+            workspace=workspace,
+            device=device,
+            created_by=created_by,
+            next_attempt_at=now,
+            sync_requested_at=now,
+            **dataclasses.asdict(draft),
+        )
+        access_code.preloaded_other_codes = others[device.pk]
+        _clean_new(access_code)
+        if not access_code.code and not _provider_picks_code(access_code):
+            access_code.code = _generated_code(access_code)
+            _clean_new(access_code)
+        access_code.type = access_code.type_for_window()  # save() sets it; bulk_create does not call save()
+        access_code.preloaded_other_codes = None  # once saved, its own clean() reads the lock again
+        others[device.pk].append(other_code(access_code))
+        access_codes.append(access_code)
+    AccessCode.objects.bulk_create(access_codes)
+    AccessCodeEvent.objects.bulk_create(
+        AccessCodeEvent(
+            workspace_id=workspace.pk,
+            access_code=access_code,
+            kind="created",
+            message="Created in the portal; sending to Seam.",
+            actor=created_by,
+        )
+        for access_code in access_codes
+    )
+    workspace_id, access_code_ids = workspace.pk, [access_code.pk for access_code in access_codes]
+    transaction.on_commit(
+        lambda: async_task("accesscodes.tasks.push_access_codes", workspace_id, access_code_ids)
+    )
+    return access_codes
+
+
+def _occupying_codes(*, workspace, device_ids) -> defaultdict[int, list]:
+    """The codes taking a slot on these locks, as the rules engine sees them, by device (one query)."""
+    fields = ("device_id", *OTHER_CODE_FIELDS)
+    occupying = AccessCode.objects.for_workspace(workspace).occupying_devices(device_ids).only(*fields)
+    by_device = defaultdict(list)
+    for access_code in occupying:
+        by_device[access_code.device_id].append(other_code(access_code))
+    return by_device
 
 
 @transaction.atomic
