@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from accesscodes.models import OTHER_CODE_FIELDS, AccessCode, AccessCodeEvent
+from accesscodes.models import AccessCode, AccessCodeEvent
 from accesscodes.provider_facts import code_draft, device_facts, other_code
 from accesscodes.providers import (
     deletion_block_reason,
@@ -21,6 +21,7 @@ from accesscodes.providers import (
     provider_for,
     validate_access_code,
 )
+from accesscodes.selectors import occupying_codes
 from accesscodes.sync.seam_params import ONE_TIME_USE_OFFLINE_VALIDITY, seam_datetime
 from devices.models import Device
 
@@ -53,24 +54,37 @@ def access_code_event_record(
     )
 
 
-def _device_lock(*, workspace, device) -> Device:
-    """Serialises every write on one lock, so two requests cannot both take its last slot."""
-    locked = Device.objects.for_workspace(workspace).select_for_update().filter(pk=device.pk).first()
+def _device_lock(*, workspace, device, held: "LockedDevices | None" = None) -> Device:
+    """Serialises every write on one lock, so two requests cannot both take its last slot. A device the
+    caller already holds locked (in `held`) is not locked again."""
+    locked = held.get(device.pk) if held is not None else None
+    if locked is None:
+        locked = Device.objects.for_workspace(workspace).select_for_update().filter(pk=device.pk).first()
     if locked is None:
         raise ValidationError({"device": "No such device in this workspace."})
-    if locked.is_removed:
+    return _programmable(locked)
+
+
+def _programmable(device: Device) -> Device:
+    if device.is_removed:
         raise ValidationError(
             {"device": "This device was removed from Seam; codes cannot be programmed on it."}
         )
-    return locked
+    return device
 
 
 class LockedDevices(Mapping):
     """Devices by id, locked (`SELECT ... FOR UPDATE`) in the current transaction by `devices_lock`: the
-    proof `access_codes_create` asks for, so a caller cannot hand it devices nobody locked."""
+    proof `access_codes_create` asks for, so a caller cannot hand it devices nobody locked.
 
-    def __init__(self, devices: list[Device]):
+    It also holds the codes occupying those locks, read once when first asked for: while the locks are
+    held nobody else adds codes there, and the services given these devices keep the read current
+    (`access_codes_create` adds its codes; `access_code_update` and `access_code_delete` drop the read)."""
+
+    def __init__(self, *, workspace, devices: list[Device]):
+        self._workspace = workspace
         self._by_id = {device.pk: device for device in devices}
+        self._occupying = None
 
     def __getitem__(self, device_id) -> Device:
         return self._by_id[device_id]
@@ -81,6 +95,20 @@ class LockedDevices(Mapping):
     def __len__(self) -> int:
         return len(self._by_id)
 
+    def occupying_codes(self) -> defaultdict[int, list]:
+        """Device id -> [(code id, the code as the rules engine sees it)] for the codes taking a slot."""
+        if self._occupying is None:
+            self._occupying = occupying_codes(workspace=self._workspace, device_ids=list(self._by_id))
+        return self._occupying
+
+    def _codes_added(self, access_codes: list[AccessCode]) -> None:
+        if self._occupying is not None:
+            for access_code in access_codes:
+                self._occupying[access_code.device_id].append((access_code.pk, other_code(access_code)))
+
+    def _codes_changed(self) -> None:
+        self._occupying = None
+
 
 def devices_lock(*, workspace, device_ids) -> LockedDevices:
     """Lock these devices of the workspace (ids, or a subquery of ids) in one statement, in id order so two
@@ -88,7 +116,7 @@ def devices_lock(*, workspace, device_ids) -> LockedDevices:
     if not connection.in_atomic_block:
         raise RuntimeError("devices_lock() holds its locks only inside a transaction.")
     locked = Device.objects.for_workspace(workspace).select_for_update().filter(pk__in=device_ids)
-    return LockedDevices(list(locked.order_by("pk")))
+    return LockedDevices(workspace=workspace, devices=list(locked.order_by("pk")))
 
 
 def _access_code_lock(*, access_code) -> AccessCode:
@@ -243,26 +271,26 @@ def access_codes_create(
         raise RuntimeError("access_codes_create() runs inside the transaction that locked the devices.")
     if not drafts:
         return []
-    others = _occupying_codes(workspace=workspace, device_ids={draft.device_id for draft in drafts})
+    others = {
+        device_id: [code for _, code in codes] for device_id, codes in devices.occupying_codes().items()
+    }
     now = timezone.now()
     access_codes = []
     for draft in drafts:
-        device = devices.get(draft.device_id)
-        if device is None:
+        if draft.device_id not in devices:
             raise ValidationError({"device": "No such device in this workspace, or it was not locked."})
-        if device.is_removed:
-            raise ValidationError(
-                {"device": "This device was removed from Seam; codes cannot be programmed on it."}
-            )
+        device = _programmable(devices[draft.device_id])
+        fields = dataclasses.asdict(draft)
+        del fields["device_id"]
         access_code = AccessCode(
             workspace=workspace,
             device=device,
             created_by=created_by,
             next_attempt_at=now,
             sync_requested_at=now,
-            **dataclasses.asdict(draft),
+            **fields,
         )
-        access_code.preloaded_other_codes = others[device.pk]
+        access_code.preloaded_other_codes = others.setdefault(device.pk, [])
         _clean_new(access_code)
         if not access_code.code and not _provider_picks_code(access_code):
             access_code.code = _generated_code(access_code)
@@ -272,6 +300,7 @@ def access_codes_create(
         others[device.pk].append(other_code(access_code))
         access_codes.append(access_code)
     AccessCode.objects.bulk_create(access_codes)
+    devices._codes_added(access_codes)
     AccessCodeEvent.objects.bulk_create(
         AccessCodeEvent(
             workspace_id=workspace.pk,
@@ -289,22 +318,18 @@ def access_codes_create(
     return access_codes
 
 
-def _occupying_codes(*, workspace, device_ids) -> defaultdict[int, list]:
-    """The codes taking a slot on these locks, as the rules engine sees them, by device (one query)."""
-    fields = ("device_id", *OTHER_CODE_FIELDS)
-    occupying = AccessCode.objects.for_workspace(workspace).occupying_devices(device_ids).only(*fields)
-    by_device = defaultdict(list)
-    for access_code in occupying:
-        by_device[access_code.device_id].append(other_code(access_code))
-    return by_device
-
-
 @transaction.atomic
-def access_code_update(*, access_code: AccessCode, actor=None, **changes) -> AccessCode:
+def access_code_update(
+    *, access_code: AccessCode, actor=None, devices: LockedDevices | None = None, **changes
+) -> AccessCode:
+    """`devices`: the LockedDevices the caller holds, if any; its lock on the code's device is used and
+    its read of the codes kept current."""
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    _device_lock(workspace=access_code.workspace_id, device=access_code.device)
+    _device_lock(workspace=access_code.workspace_id, device=access_code.device, held=devices)
+    if devices is not None:
+        devices._codes_changed()
     access_code = _access_code_lock(access_code=access_code)
     _refuse_when_not_editable(access_code)
     reason = modification_block_reason(device=device_facts(access_code.device), code=code_draft(access_code))
@@ -349,7 +374,12 @@ def _refuse_when_not_editable(access_code: AccessCode) -> None:
 
 
 @transaction.atomic
-def access_code_delete(*, access_code: AccessCode, actor=None) -> AccessCode:
+def access_code_delete(
+    *, access_code: AccessCode, actor=None, devices: LockedDevices | None = None
+) -> AccessCode:
+    """`devices`: the LockedDevices the caller holds, if any, to keep its read of the codes current."""
+    if devices is not None:
+        devices._codes_changed()
     access_code = _access_code_lock(access_code=access_code)
     if _removed_or_removing(access_code):
         return access_code  # deleting twice is not an error

@@ -1,7 +1,6 @@
 """Reads for bookings: the facts the planner needs, in a constant number of queries per booking."""
 
 import datetime as dt
-from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -17,8 +16,8 @@ from accesscodes.bookings.models import (
 )
 from accesscodes.bookings.plan_diff import ExistingCode
 from accesscodes.bookings.planner import CodePolicy, DoorFacts, PinSource
-from accesscodes.models import OTHER_CODE_FIELDS, AccessCode
-from accesscodes.provider_facts import device_facts, other_code
+from accesscodes.models import AccessCode
+from accesscodes.provider_facts import device_facts
 from devices.models import Device
 
 
@@ -96,20 +95,16 @@ def existing_codes(booking_codes: list[BookingCode]) -> tuple[ExistingCode, ...]
     )
 
 
-def door_facts(*, workspace, devices: list[Device], own_access_code_ids) -> tuple[DoorFacts, ...]:
-    """Each door with every other code occupying it (one query for all doors)."""
-    others = defaultdict(list)
-    occupying = (
-        AccessCode.objects.for_workspace(workspace)
-        .occupying_devices([device.pk for device in devices])
-        .exclude(pk__in=list(own_access_code_ids))
-        .only("device_id", *OTHER_CODE_FIELDS)
-    )
-    for access_code in occupying:
-        others[access_code.device_id].append(other_code(access_code))
+def door_facts(*, devices: list[Device], occupying, own_access_code_ids) -> tuple[DoorFacts, ...]:
+    """Each door with every other code occupying it; `occupying` as `accesscodes.selectors.occupying_codes`
+    gives it (or the LockedDevices holding the doors)."""
+    own = set(own_access_code_ids)
     return tuple(
         DoorFacts(
-            key=device.pk, name=device.name, device=device_facts(device), others=tuple(others[device.pk])
+            key=device.pk,
+            name=device.name,
+            device=device_facts(device),
+            others=tuple(code for code_id, code in occupying.get(device.pk, ()) if code_id not in own),
         )
         for device in devices
     )

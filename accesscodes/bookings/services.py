@@ -32,6 +32,7 @@ from accesscodes.bookings.selectors import (
     unit_doors,
 )
 from accesscodes.bookings.timeline import BookingTimeline, booking_event_record
+from accesscodes.selectors import occupying_codes
 from accesscodes.services import (
     NewAccessCode,
     access_code_delete,
@@ -168,7 +169,8 @@ def booking_preview(
     booking.status = Booking.Status.CONFIRMED
     devices = unit_doors(workspace=workspace, unit=unit)
     links = booking_codes_active(workspace=workspace, booking=booking)
-    the_plan = _plan_for(booking=booking, devices=devices, links=links, now=now)
+    occupying = occupying_codes(workspace=workspace, device_ids=[device.pk for device in devices])
+    the_plan = _plan_for(booking=booking, devices=devices, occupying=occupying, links=links, now=now)
     return the_plan, plan_diff(plan=the_plan, existing=existing_codes(links))
 
 
@@ -198,7 +200,7 @@ def _booking_clean(booking: Booking) -> None:
         raise ValidationError(errors)
 
 
-def _plan_for(*, booking: Booking, devices: list[Device], links: list[BookingCode], now) -> Plan:
+def _plan_for(*, booking: Booking, devices: list[Device], occupying, links: list[BookingCode], now) -> Plan:
     facts = BookingFacts(
         reference=booking.reference,
         guest_name=booking.guest_name or "Guest",
@@ -213,7 +215,7 @@ def _plan_for(*, booking: Booking, devices: list[Device], links: list[BookingCod
         },
     )
     own_codes = [link.access_code_id for link in links]
-    doors = door_facts(workspace=booking.workspace_id, devices=devices, own_access_code_ids=own_codes)
+    doors = door_facts(devices=devices, occupying=occupying, own_access_code_ids=own_codes)
     unit = booking.unit
     policy = code_policy(effective_policy(unit=unit, property=unit.property))
     return plan(booking=facts, policy=policy, zone=property_zone(unit.property), doors=doors, now=now)
@@ -231,7 +233,9 @@ def _apply(
     )
     devices = [device for device in locked.values() if not device.is_removed]
     links = [] if created else booking_codes_active(workspace=workspace, booking=booking)
-    the_plan = _plan_for(booking=booking, devices=devices, links=links, now=now)
+    the_plan = _plan_for(
+        booking=booking, devices=devices, occupying=locked.occupying_codes(), links=links, now=now
+    )
     wants_codes = booking.status == Booking.Status.CONFIRMED
     if wants_codes:
         # One PIN for the whole stay when every door has the same; otherwise each door's PIN is on its code.
@@ -297,7 +301,7 @@ def _apply_step(booking: Booking, timeline: BookingTimeline, step: Step, links_b
         changes = {"starts_at": planned.starts_at, "ends_at": planned.ends_at, "name": planned.name}
         if planned.code is not None:
             changes["code"] = planned.code
-        access_code_update(access_code=link.access_code, **changes)
+        access_code_update(access_code=link.access_code, devices=devices, **changes)
         _record_step(
             timeline,
             step,
@@ -305,7 +309,7 @@ def _apply_step(booking: Booking, timeline: BookingTimeline, step: Step, links_b
             f"Code on {planned.door_name} changed ({', '.join(step.changes)}).",
         )
     elif step.action is Action.DELETE:
-        access_code_delete(access_code=link.access_code)
+        access_code_delete(access_code=link.access_code, devices=devices)
         link.released_at = now
         link.save(update_fields=["released_at"])
         _record_step(
