@@ -4,6 +4,7 @@ booking costs the same number of queries however many doors, codes and bookings 
 
 import datetime as dt
 
+import httpx
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -23,6 +24,9 @@ from accesscodes.bookings.models import (
 from accesscodes.bookings.services import booking_upsert
 from accesscodes.models import AccessCode, AccessCodeEvent
 from accesscodes.services import NewAccessCode, access_codes_create, devices_lock
+from accesscodes.tasks import push_access_codes
+from devices.models import Device
+from devices.services import device_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +88,42 @@ def test_a_batch_is_written_with_its_history_and_pushed_by_one_task(
     (task,) = [entry.task for entry in OrmQ.objects.all()]
     assert task["func"] == "accesscodes.tasks.push_access_codes"
     assert task["args"] == (workspace_a.pk, [code.pk for code in created])
+
+
+def test_the_batch_push_task_works_on_each_code_on_its_own(sandbox_workspace, seam_sandbox, settings):
+    settings.SEAM_MAX_RETRIES = 0
+    workspace = sandbox_workspace()
+    assert device_sync(workspace=workspace).status == "succeeded"
+    door = Device.objects.for_workspace(workspace).filter(manufacturer="august").first()
+    with transaction.atomic():
+        locked = devices_lock(workspace=workspace, device_ids=[door.pk])
+        refused, accepted = access_codes_create(
+            workspace=workspace,
+            devices=locked,
+            drafts=[
+                NewAccessCode(device_id=door.pk, name="First guest", code="1357"),
+                NewAccessCode(device_id=door.pk, name="Second guest", code="2468"),
+            ],
+        )
+    fault = {
+        "route": "access_codes/create",
+        "status": 400,
+        "times": 1,
+        "message": "Invalid code for this lock",
+    }
+    response = httpx.post(
+        f"{seam_sandbox.url}/_sandbox/faults/set", json={"api_key": workspace.seam_api_key, **fault}
+    )
+    response.raise_for_status()
+
+    assert push_access_codes(workspace.pk, [refused.pk, accepted.pk]) == {"failed": 1, "created": 1}
+    refused, accepted = (
+        AccessCode.objects.for_workspace(workspace).get(pk=code.pk) for code in (refused, accepted)
+    )
+    assert refused.sync_state == AccessCode.SyncState.FAILED
+    assert "Invalid code for this lock" in refused.last_sync_error
+    assert accepted.sync_state == AccessCode.SyncState.IN_SYNC and accepted.seam_access_code_id
+    assert push_access_codes(987654, [accepted.pk]) is None  # a workspace deleted since: nothing to do
 
 
 def test_a_batch_needs_devices_locked_in_its_transaction(workspace_a, make_device):
