@@ -1,6 +1,7 @@
-"""Write side of access codes. Every entry point (admin, browser form, sync engine) calls these; they lock
-the device row so count rules hold under concurrency, run `full_clean()` (the provider rules), save, write
-history and enqueue the Seam work after commit."""
+"""Write side of access codes. Every entry point (admin, browser form, sync engine, bookings) calls these;
+they lock the device row so count rules hold under concurrency, run `full_clean()` (the provider rules),
+save, write history and enqueue the Seam work after commit. `access_codes_create` does the same for
+several codes at once (a booking's doors) in a constant number of queries."""
 
 import dataclasses
 import secrets
@@ -78,8 +79,9 @@ class LockedDevices(Mapping):
     proof `access_codes_create` asks for, so a caller cannot hand it devices nobody locked.
 
     It also holds the codes occupying those locks, read once when first asked for: while the locks are
-    held nobody else adds codes there, and the services given these devices keep the read current
-    (`access_codes_create` adds its codes; `access_code_update` and `access_code_delete` drop the read)."""
+    held no other transaction adds codes there, and the services given these devices keep the read
+    current (`access_codes_create` adds its codes; `access_code_update` and `access_code_delete` drop the
+    read). A holder that changes codes on these locks any other way must not rely on it."""
 
     def __init__(self, *, workspace, devices: list[Device]):
         self._workspace = workspace
