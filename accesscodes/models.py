@@ -23,10 +23,14 @@ def is_within_date_range(value: datetime, zone: tzinfo) -> bool:
     return datetime(EARLIEST_YEAR, 1, 1, tzinfo=zone) <= value < datetime(LATEST_YEAR + 1, 1, 1, tzinfo=zone)
 
 
+# What the rules engine reads of a lock's other codes (`provider_facts.other_code`).
+OTHER_CODE_FIELDS = ("code", "starts_at", "ends_at", "is_offline_access_code", "is_one_time_use", "name")
+
+
 class AccessCodeQuerySet(TenantQuerySet):
-    def occupying_device(self, device_id):
-        """Codes that still take a slot on the lock: not removed, not waiting to be deleted, not failed."""
-        return self.filter(device_id=device_id, removed_at__isnull=True).exclude(
+    def occupying_devices(self, device_ids):
+        """Codes that still take a slot on these locks: not removed, not waiting to be deleted, not failed."""
+        return self.filter(device_id__in=device_ids, removed_at__isnull=True).exclude(
             sync_state__in=[AccessCode.SyncState.REMOVED, AccessCode.SyncState.FAILED]
         )
 
@@ -144,9 +148,16 @@ class AccessCode(TenantModel):
     def is_removed(self) -> bool:
         return self.removed_at is not None
 
+    # Set by a service that read the lock's other codes once for several new codes (under the device
+    # lock), so clean() judges each against them without reading them again.
+    preloaded_other_codes = None
+
     def save(self, *args, **kwargs):
-        self.type = self.Type.TIME_BOUND if self.starts_at or self.ends_at else self.Type.ONGOING
+        self.type = self.type_for_window()
         super().save(*args, **kwargs)
+
+    def type_for_window(self) -> str:
+        return self.Type.TIME_BOUND if self.starts_at or self.ends_at else self.Type.ONGOING
 
     def clean(self):
         """The checks every entry point shares (admin, browser form, services): dates in range, the window
@@ -210,11 +221,12 @@ class AccessCode(TenantModel):
 
     def other_codes(self) -> list[OtherCode]:
         """The other codes that take a slot on this code's lock, as the rules engine sees them."""
-        others = AccessCode.objects.for_workspace(self.workspace_id).occupying_device(self.device_id)
+        if self.preloaded_other_codes is not None:
+            return list(self.preloaded_other_codes)
+        others = AccessCode.objects.for_workspace(self.workspace_id).occupying_devices([self.device_id])
         if self.pk is not None:
             others = others.exclude(pk=self.pk)
-        fields = ("code", "starts_at", "ends_at", "is_offline_access_code", "is_one_time_use", "name")
-        return [other_code(other) for other in others.only(*fields)]
+        return [other_code(other) for other in others.only(*OTHER_CODE_FIELDS)]
 
     def stored_draft(self) -> CodeDraft | None:
         """The code as it is saved, to let the rules judge a change rather than a new code."""

@@ -1,23 +1,28 @@
-"""Write side of access codes. Every entry point (admin, browser form, sync engine) calls these; they lock
-the device row so count rules hold under concurrency, run `full_clean()` (the provider rules), save, write
-history and enqueue the Seam work after commit."""
+"""Write side of access codes. Every entry point (admin, browser form, sync engine, bookings) calls these;
+they lock the device row so count rules hold under concurrency, run `full_clean()` (the provider rules),
+save, write history and enqueue the Seam work after commit. `access_codes_create` does the same for
+several codes at once (a booking's doors) in a constant number of queries."""
 
 import dataclasses
 import secrets
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from accesscodes.models import AccessCode, AccessCodeEvent
-from accesscodes.provider_facts import code_draft, device_facts
+from accesscodes.provider_facts import code_draft, device_facts, other_code
 from accesscodes.providers import (
     deletion_block_reason,
     modification_block_reason,
     provider_for,
     validate_access_code,
 )
+from accesscodes.selectors import occupying_codes
 from accesscodes.signals import access_code_status_changed
 from accesscodes.sync.seam_params import ONE_TIME_USE_OFFLINE_VALIDITY, seam_datetime
 from devices.models import Device
@@ -51,16 +56,70 @@ def access_code_event_record(
     )
 
 
-def _device_lock(*, workspace, device) -> Device:
-    """Serialises every write on one lock, so two requests cannot both take its last slot."""
-    locked = Device.objects.for_workspace(workspace).select_for_update().filter(pk=device.pk).first()
+def _device_lock(*, workspace, device, held: "LockedDevices | None" = None) -> Device:
+    """Serialises every write on one lock, so two requests cannot both take its last slot. A device the
+    caller already holds locked (in `held`) is not locked again."""
+    locked = held.get(device.pk) if held is not None else None
+    if locked is None:
+        locked = Device.objects.for_workspace(workspace).select_for_update().filter(pk=device.pk).first()
     if locked is None:
         raise ValidationError({"device": "No such device in this workspace."})
-    if locked.is_removed:
+    return _programmable(locked)
+
+
+def _programmable(device: Device) -> Device:
+    if device.is_removed:
         raise ValidationError(
             {"device": "This device was removed from Seam; codes cannot be programmed on it."}
         )
-    return locked
+    return device
+
+
+class LockedDevices(Mapping):
+    """Devices by id, locked (`SELECT ... FOR UPDATE`) in the current transaction by `devices_lock`: the
+    proof `access_codes_create` asks for, so a caller cannot hand it devices nobody locked.
+
+    It also holds the codes occupying those locks, read once when first asked for: while the locks are
+    held no other transaction adds codes there, and the services given these devices keep the read
+    current (`access_codes_create` adds its codes; `access_code_update` and `access_code_delete` drop the
+    read). A holder that changes codes on these locks any other way must not rely on it."""
+
+    def __init__(self, *, workspace, devices: list[Device]):
+        self._workspace = workspace
+        self._by_id = {device.pk: device for device in devices}
+        self._occupying = None
+
+    def __getitem__(self, device_id) -> Device:
+        return self._by_id[device_id]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def occupying_codes(self) -> defaultdict[int, list]:
+        """Device id -> [(code id, the code as the rules engine sees it)] for the codes taking a slot."""
+        if self._occupying is None:
+            self._occupying = occupying_codes(workspace=self._workspace, device_ids=list(self._by_id))
+        return self._occupying
+
+    def _codes_added(self, access_codes: list[AccessCode]) -> None:
+        if self._occupying is not None:
+            for access_code in access_codes:
+                self._occupying[access_code.device_id].append((access_code.pk, other_code(access_code)))
+
+    def _codes_changed(self) -> None:
+        self._occupying = None
+
+
+def devices_lock(*, workspace, device_ids) -> LockedDevices:
+    """Lock these devices of the workspace (ids, or a subquery of ids) in one statement, in id order so two
+    writers never wait on each other crosswise. Removed devices are locked too: callers decide about them."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("devices_lock() holds its locks only inside a transaction.")
+    locked = Device.objects.for_workspace(workspace).select_for_update().filter(pk__in=device_ids)
+    return LockedDevices(workspace=workspace, devices=list(locked.order_by("pk")))
 
 
 def _access_code_lock(*, access_code) -> AccessCode:
@@ -171,12 +230,109 @@ def access_code_create(
     return access_code
 
 
+@dataclasses.dataclass(frozen=True)
+class NewAccessCode:
+    """One code for `access_codes_create`: the same fields `access_code_create` takes."""
+
+    device_id: int
+    name: str
+    code: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    is_offline_access_code: bool = False
+    is_one_time_use: bool = False
+    max_time_rounding: str = "1hour"
+    use_backup_access_code_pool: bool = False
+    common_code_key: str = ""
+
+
+# Proved by the caller rather than by a query each: the workspace is the caller's, each device comes
+# locked from this workspace (clean() checks it is the workspace's), and the user is the signed-in one;
+# the database's foreign keys still guard all three.
+KNOWN_RELATIONS = ("workspace", "device", "created_by")
+
+
+def _clean_new(access_code: AccessCode) -> None:
+    """`full_clean()` without the queries that cannot find anything for a new code from the portal: its
+    foreign keys (see KNOWN_RELATIONS) and its constraints (the Seam id is empty, so the unique one does
+    not apply, and the provider rules in clean() already refuse an incomplete or reversed window, which
+    the check constraint still guards)."""
+    access_code.full_clean(exclude=KNOWN_RELATIONS, validate_unique=False, validate_constraints=False)
+
+
+def access_codes_create(
+    *, workspace, devices: LockedDevices, drafts: Sequence[NewAccessCode], created_by=None
+) -> list[AccessCode]:
+    """Create several codes together (a booking's doors) under the same rules as `access_code_create`:
+    each runs clean(), judged against the lock's other codes (those created earlier in this call
+    included). One read of those codes, one insert for the codes and one for their history; one queued
+    task pushes them all to Seam after commit. A refused code raises before anything is written; the
+    caller's transaction (required, as the device locks are) keeps the batch whole."""
+    if not isinstance(devices, LockedDevices):
+        raise TypeError("access_codes_create() needs the devices from devices_lock().")
+    if not connection.in_atomic_block:
+        raise RuntimeError("access_codes_create() runs inside the transaction that locked the devices.")
+    if not drafts:
+        return []
+    others = {
+        device_id: [code for _, code in codes] for device_id, codes in devices.occupying_codes().items()
+    }
+    now = timezone.now()
+    access_codes = []
+    for draft in drafts:
+        if draft.device_id not in devices:
+            raise ValidationError({"device": "No such device in this workspace, or it was not locked."})
+        device = _programmable(devices[draft.device_id])
+        fields = dataclasses.asdict(draft)
+        del fields["device_id"]
+        access_code = AccessCode(
+            workspace=workspace,
+            device=device,
+            created_by=created_by,
+            next_attempt_at=now,
+            sync_requested_at=now,
+            **fields,
+        )
+        access_code.preloaded_other_codes = others.setdefault(device.pk, [])
+        _clean_new(access_code)
+        if not access_code.code and not _provider_picks_code(access_code):
+            access_code.code = _generated_code(access_code)
+            _clean_new(access_code)
+        access_code.type = access_code.type_for_window()  # save() sets it; bulk_create does not call save()
+        access_code.preloaded_other_codes = None  # once saved, its own clean() reads the lock again
+        others[device.pk].append(other_code(access_code))
+        access_codes.append(access_code)
+    AccessCode.objects.bulk_create(access_codes)
+    devices._codes_added(access_codes)
+    AccessCodeEvent.objects.bulk_create(
+        AccessCodeEvent(
+            workspace_id=workspace.pk,
+            access_code=access_code,
+            kind="created",
+            message="Created in the portal; sending to Seam.",
+            actor=created_by,
+        )
+        for access_code in access_codes
+    )
+    workspace_id, access_code_ids = workspace.pk, [access_code.pk for access_code in access_codes]
+    transaction.on_commit(
+        lambda: async_task("accesscodes.tasks.push_access_codes", workspace_id, access_code_ids)
+    )
+    return access_codes
+
+
 @transaction.atomic
-def access_code_update(*, access_code: AccessCode, actor=None, **changes) -> AccessCode:
+def access_code_update(
+    *, access_code: AccessCode, actor=None, devices: LockedDevices | None = None, **changes
+) -> AccessCode:
+    """`devices`: the LockedDevices the caller holds, if any; its lock on the code's device is used and
+    its read of the codes kept current."""
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    _device_lock(workspace=access_code.workspace_id, device=access_code.device)
+    _device_lock(workspace=access_code.workspace_id, device=access_code.device, held=devices)
+    if devices is not None:
+        devices._codes_changed()
     access_code = _access_code_lock(access_code=access_code)
     _refuse_when_not_editable(access_code)
     reason = modification_block_reason(device=device_facts(access_code.device), code=code_draft(access_code))
@@ -221,7 +377,12 @@ def _refuse_when_not_editable(access_code: AccessCode) -> None:
 
 
 @transaction.atomic
-def access_code_delete(*, access_code: AccessCode, actor=None) -> AccessCode:
+def access_code_delete(
+    *, access_code: AccessCode, actor=None, devices: LockedDevices | None = None
+) -> AccessCode:
+    """`devices`: the LockedDevices the caller holds, if any, to keep its read of the codes current."""
+    if devices is not None:
+        devices._codes_changed()
     access_code = _access_code_lock(access_code=access_code)
     if _removed_or_removing(access_code):
         return access_code  # deleting twice is not an error

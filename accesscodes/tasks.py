@@ -30,6 +30,23 @@ def push_access_code(workspace_id: int, access_code_id: int) -> str | None:
     return access_code_converge(workspace=workspace, access_code_id=access_code_id)
 
 
+def push_access_codes(workspace_id: int, access_code_ids: list[int]) -> dict[str, int] | None:
+    """The Seam work of codes created together (a booking's doors): each code on its own, so one code's
+    failure is recorded on it and the others still go."""
+    workspace = _workspace(workspace_id, "push_access_codes")
+    if workspace is None:
+        return None
+    outcomes: dict[str, int] = {}
+    for access_code_id in access_code_ids:
+        try:
+            outcome = access_code_converge(workspace=workspace, access_code_id=access_code_id)
+        except Exception:  # e.g. the database went away while claiming the lease; the scheduler retries
+            logger.exception("push_access_codes: access code %s", access_code_id)
+            outcome = "error"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 def process_due_access_codes(workspace_id: int) -> dict | None:
     workspace = _workspace(workspace_id, "process_due_access_codes")
     if workspace is None:

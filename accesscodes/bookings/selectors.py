@@ -22,19 +22,9 @@ from accesscodes.bookings.models import (
 from accesscodes.bookings.plan_diff import ExistingCode
 from accesscodes.bookings.planner import CodePolicy, DoorFacts, PinSource
 from accesscodes.models import AccessCode, UnlockRecord
-from accesscodes.provider_facts import device_facts, other_code
+from accesscodes.provider_facts import device_facts
 from devices.models import Device
 from devices.selectors import LOW_BATTERY_LEVEL
-
-OTHER_CODE_FIELDS = (
-    "device_id",
-    "code",
-    "starts_at",
-    "ends_at",
-    "is_offline_access_code",
-    "is_one_time_use",
-    "name",
-)
 
 
 def effective_policy(*, unit: Unit, property: Property) -> dict:
@@ -61,14 +51,22 @@ def property_zone(property: Property) -> ZoneInfo:
     return ZoneInfo(property.timezone)
 
 
-def unit_doors(*, workspace, unit: Unit) -> list[Device]:
-    """The property's shared doors and the unit's own, each once, in a stable order; removed ones left out."""
+def unit_door_ids(*, workspace, unit: Unit):
+    """The ids of the property's shared doors and the unit's own, as a subquery (read with the doors)."""
     shared = PropertySharedDoor.objects.for_workspace(workspace).filter(property_id=unit.property_id)
     own = UnitDoor.objects.for_workspace(workspace).filter(unit=unit)
-    device_ids = {*shared.values_list("device_id", flat=True), *own.values_list("device_id", flat=True)}
+    return (
+        Device.objects.for_workspace(workspace)
+        .filter(Q(pk__in=shared.values("device_id")) | Q(pk__in=own.values("device_id")))
+        .values("pk")
+    )
+
+
+def unit_doors(*, workspace, unit: Unit) -> list[Device]:
+    """The property's shared doors and the unit's own, each once, in a stable order; removed ones left out."""
     return list(
         Device.objects.for_workspace(workspace)
-        .filter(pk__in=device_ids, removed_at__isnull=True)
+        .filter(pk__in=unit_door_ids(workspace=workspace, unit=unit), removed_at__isnull=True)
         .order_by("pk")
     )
 
@@ -103,21 +101,16 @@ def existing_codes(booking_codes: list[BookingCode]) -> tuple[ExistingCode, ...]
     )
 
 
-def door_facts(*, workspace, devices: list[Device], own_access_code_ids) -> tuple[DoorFacts, ...]:
-    """Each door with every other code occupying it (one query for all doors)."""
-    others = defaultdict(list)
-    occupying = (
-        AccessCode.objects.for_workspace(workspace)
-        .filter(device_id__in=[device.pk for device in devices], removed_at__isnull=True)
-        .exclude(sync_state__in=[AccessCode.SyncState.REMOVED, AccessCode.SyncState.FAILED])
-        .exclude(pk__in=list(own_access_code_ids))
-        .only(*OTHER_CODE_FIELDS)
-    )
-    for access_code in occupying:
-        others[access_code.device_id].append(other_code(access_code))
+def door_facts(*, devices: list[Device], occupying, own_access_code_ids) -> tuple[DoorFacts, ...]:
+    """Each door with every other code occupying it; `occupying` as `accesscodes.selectors.occupying_codes`
+    gives it (or the LockedDevices holding the doors)."""
+    own = set(own_access_code_ids)
     return tuple(
         DoorFacts(
-            key=device.pk, name=device.name, device=device_facts(device), others=tuple(others[device.pk])
+            key=device.pk,
+            name=device.name,
+            device=device_facts(device),
+            others=tuple(code for code_id, code in occupying.get(device.pk, ()) if code_id not in own),
         )
         for device in devices
     )

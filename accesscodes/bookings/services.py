@@ -4,12 +4,16 @@
 access-code services, which run the provider rules in `full_clean()`), its timeline and its alerts are
 written together or not at all, and the Seam work is queued on commit by the access-code services.
 The same input twice changes nothing.
+
+The doors are locked and read in one statement, new codes are created in one batch
+(`access_codes_create`: each still judged by the provider rules), and the links and the timeline are
+written in one insert each, so a booking costs a constant, small number of queries.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,10 +28,18 @@ from accesscodes.bookings.selectors import (
     effective_policy,
     existing_codes,
     property_zone,
+    unit_door_ids,
     unit_doors,
 )
-from accesscodes.bookings.timeline import booking_event_record
-from accesscodes.services import access_code_create, access_code_delete, access_code_update
+from accesscodes.bookings.timeline import BookingTimeline, booking_event_record
+from accesscodes.selectors import occupying_codes
+from accesscodes.services import (
+    NewAccessCode,
+    access_code_delete,
+    access_code_update,
+    access_codes_create,
+    devices_lock,
+)
 from devices.models import Device
 
 # Alerts about the codes a confirmed booking needs: they no longer apply once it is cancelled.
@@ -105,15 +117,14 @@ def booking_upsert(
         setattr(booking, name, value)
     if source_updated_at is not None:
         booking.source_updated_at = source_updated_at
-    booking.full_clean()
-    booking.save()
-    booking_event_record(
-        booking=booking,
+    _booking_clean(booking)
+    timeline = BookingTimeline(booking)
+    timeline.add(
         kind="received",
         message="Booking received." if created else f"Booking changed: {', '.join(changed)}.",
         data={"fields": changed},
     )
-    the_plan, steps = _apply(booking=booking, now=now)
+    the_plan, steps = _apply(booking=booking, timeline=timeline, now=now, created=created)
     return BookingOutcome(
         booking=booking, result="created" if created else "updated", plan=the_plan, steps=steps
     )
@@ -132,9 +143,9 @@ def booking_cancel(
     booking.status = Booking.Status.CANCELLED
     if source_updated_at is not None:
         booking.source_updated_at = source_updated_at
-    booking.save()
-    booking_event_record(booking=booking, kind="cancelled", message="Booking cancelled.")
-    the_plan, steps = _apply(booking=booking, now=now or timezone.now())
+    timeline = BookingTimeline(booking)
+    timeline.add(kind="cancelled", message="Booking cancelled.")
+    the_plan, steps = _apply(booking=booking, timeline=timeline, now=now or timezone.now(), created=False)
     return BookingOutcome(booking=booking, result="cancelled", plan=the_plan, steps=steps)
 
 
@@ -157,16 +168,39 @@ def booking_preview(
     booking.check_out = _stay_moment(check_out, default_time=property.check_out_time, property=property)
     booking.status = Booking.Status.CONFIRMED
     devices = unit_doors(workspace=workspace, unit=unit)
-    the_plan, links = _plan_for(booking=booking, devices=devices, now=now)
+    links = booking_codes_active(workspace=workspace, booking=booking)
+    occupying = occupying_codes(workspace=workspace, device_ids=[device.pk for device in devices])
+    the_plan = _plan_for(booking=booking, devices=devices, occupying=occupying, links=links, now=now)
     return the_plan, plan_diff(plan=the_plan, existing=existing_codes(links))
 
 
 # -- applying a plan ---------------------------------------------------------------------------------
 
+# The check constraint's own message, given when this service checks it in Python (see _booking_clean).
+STAY_ORDER_MESSAGE = next(
+    constraint.violation_error_message
+    for constraint in Booking._meta.constraints
+    if constraint.name == "booking_check_out_after_check_in"
+)
 
-def _plan_for(*, booking: Booking, devices: list[Device], now) -> tuple[Plan, list[BookingCode]]:
-    workspace = booking.workspace_id
-    links = booking_codes_active(workspace=workspace, booking=booking)
+
+def _booking_clean(booking: Booking) -> None:
+    """`full_clean()` without the queries that prove what this service already holds: the workspace and
+    the unit are rows it was given (clean() checks the unit is the workspace's), and the locked read of
+    source + external id found this booking or none (the unique constraint still guards a race). The
+    check-out-after-check-in constraint is checked here in Python rather than by a query."""
+    errors = {}
+    try:
+        booking.full_clean(exclude=["workspace", "unit"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if booking.check_in and booking.check_out and booking.check_out <= booking.check_in:
+        errors.setdefault(NON_FIELD_ERRORS, []).append(STAY_ORDER_MESSAGE)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _plan_for(*, booking: Booking, devices: list[Device], occupying, links: list[BookingCode], now) -> Plan:
     facts = BookingFacts(
         reference=booking.reference,
         guest_name=booking.guest_name or "Guest",
@@ -181,73 +215,105 @@ def _plan_for(*, booking: Booking, devices: list[Device], now) -> tuple[Plan, li
         },
     )
     own_codes = [link.access_code_id for link in links]
-    doors = door_facts(workspace=workspace, devices=devices, own_access_code_ids=own_codes)
+    doors = door_facts(devices=devices, occupying=occupying, own_access_code_ids=own_codes)
     unit = booking.unit
     policy = code_policy(effective_policy(unit=unit, property=unit.property))
-    the_plan = plan(booking=facts, policy=policy, zone=property_zone(unit.property), doors=doors, now=now)
-    return the_plan, links
+    return plan(booking=facts, policy=policy, zone=property_zone(unit.property), doors=doors, now=now)
 
 
-def _apply(*, booking: Booking, now) -> tuple[Plan | None, tuple[Step, ...]]:
-    devices = unit_doors(workspace=booking.workspace_id, unit=booking.unit)
-    # Every door of the stay is locked (in a stable order) before any PIN is chosen, so two bookings
-    # planned at once cannot both take the same PIN or the last slot on a door.
-    locked = Device.objects.for_workspace(booking.workspace_id).select_for_update()
-    list(locked.filter(pk__in=[device.pk for device in devices]).order_by("pk"))
-    the_plan, links = _plan_for(booking=booking, devices=devices, now=now)
+def _apply(
+    *, booking: Booking, timeline: BookingTimeline, now, created: bool
+) -> tuple[Plan | None, tuple[Step, ...]]:
+    """Plan, save the booking (with the PIN the plan gives), and apply the steps. Every door of the stay is
+    locked (in a stable order, with the read of the doors) before any PIN is chosen, so two bookings
+    planned at once cannot both take the same PIN or the last slot on a door."""
+    workspace = booking.workspace_id
+    locked = devices_lock(
+        workspace=workspace, device_ids=unit_door_ids(workspace=workspace, unit=booking.unit)
+    )
+    devices = [device for device in locked.values() if not device.is_removed]
+    links = [] if created else booking_codes_active(workspace=workspace, booking=booking)
+    the_plan = _plan_for(
+        booking=booking, devices=devices, occupying=locked.occupying_codes(), links=links, now=now
+    )
     wants_codes = booking.status == Booking.Status.CONFIRMED
+    if wants_codes:
+        # One PIN for the whole stay when every door has the same; otherwise each door's PIN is on its code.
+        pins = {planned.code for planned in the_plan.codes if planned.code}
+        booking.pin = pins.pop() if len(pins) == 1 else ""
+    booking.save()
     steps = plan_diff(plan=the_plan if wants_codes else None, existing=existing_codes(links))
     links_by_id = {link.pk: link for link in links}
-    devices_by_id = {device.pk: device for device in devices}
+    # Removals first, so a door's new code is judged against what stays on the lock.
     for step in steps:
-        _apply_step(booking, step, links_by_id, devices_by_id, now)
+        if step.action is not Action.CREATE:
+            _apply_step(booking, timeline, step, links_by_id, locked, now)
+    _create_codes(booking, timeline, [step for step in steps if step.action is Action.CREATE], locked)
     if not wants_codes:
-        alerts_resolve(booking=booking, kinds=CODE_ALERTS)
+        if not created:
+            alerts_resolve(booking=booking, kinds=CODE_ALERTS)
+        timeline.save()
         return None, steps
-    _record_plan(booking, the_plan, devices_by_id)
+    _record_plan(booking, timeline, the_plan, devices, created=created)
+    timeline.save()
     return the_plan, steps
 
 
-def _apply_step(booking: Booking, step: Step, links_by_id, devices, now) -> None:
-    link = links_by_id.get(step.existing.code_id) if step.existing else None
-    if step.action is Action.CREATE:
-        planned = step.planned
-        access_code = access_code_create(
-            workspace=booking.workspace,
-            device=devices[planned.door_key],
-            name=planned.name,
-            code=planned.code or "",
-            starts_at=planned.starts_at,
-            ends_at=planned.ends_at,
-            is_offline_access_code=planned.is_offline_access_code,
-            is_one_time_use=planned.kind is Kind.ONE_TIME,
-            max_time_rounding=planned.max_time_rounding,
-            use_backup_access_code_pool=planned.use_backup_access_code_pool,
-            common_code_key=planned.common_code_key or "",
-        )
-        BookingCode.objects.create(
+def _create_codes(booking: Booking, timeline: BookingTimeline, creates: list[Step], locked) -> None:
+    new_codes = access_codes_create(
+        workspace=booking.workspace,
+        devices=locked,
+        drafts=[
+            NewAccessCode(
+                device_id=step.planned.door_key,
+                name=step.planned.name,
+                code=step.planned.code or "",
+                starts_at=step.planned.starts_at,
+                ends_at=step.planned.ends_at,
+                is_offline_access_code=step.planned.is_offline_access_code,
+                is_one_time_use=step.planned.kind is Kind.ONE_TIME,
+                max_time_rounding=step.planned.max_time_rounding,
+                use_backup_access_code_pool=step.planned.use_backup_access_code_pool,
+                common_code_key=step.planned.common_code_key or "",
+            )
+            for step in creates
+        ],
+    )
+    BookingCode.objects.bulk_create(
+        BookingCode(
             workspace_id=booking.workspace_id,
             booking=booking,
             access_code=access_code,
-            device_id=planned.door_key,
-            part=planned.part,
+            device_id=step.planned.door_key,
+            part=step.planned.part,
         )
-        _record_step(booking, step, "code_created", f"Code planned for {planned.door_name}; sending to Seam.")
-    elif step.action is Action.UPDATE:
+        for step, access_code in zip(creates, new_codes, strict=True)
+    )
+    for step in creates:
+        message = f"Code planned for {step.planned.door_name}; sending to Seam."
+        _record_step(timeline, step, "code_created", message)
+
+
+def _apply_step(booking: Booking, timeline: BookingTimeline, step: Step, links_by_id, devices, now) -> None:
+    link = links_by_id.get(step.existing.code_id) if step.existing else None
+    if step.action is Action.UPDATE:
         planned = step.planned
         changes = {"starts_at": planned.starts_at, "ends_at": planned.ends_at, "name": planned.name}
         if planned.code is not None:
             changes["code"] = planned.code
-        access_code_update(access_code=link.access_code, **changes)
+        access_code_update(access_code=link.access_code, devices=devices, **changes)
         _record_step(
-            booking, step, "code_changed", f"Code on {planned.door_name} changed ({', '.join(step.changes)})."
+            timeline,
+            step,
+            "code_changed",
+            f"Code on {planned.door_name} changed ({', '.join(step.changes)}).",
         )
     elif step.action is Action.DELETE:
-        access_code_delete(access_code=link.access_code)
+        access_code_delete(access_code=link.access_code, devices=devices)
         link.released_at = now
         link.save(update_fields=["released_at"])
         _record_step(
-            booking,
+            timeline,
             step,
             "code_removed",
             f"Code on {devices.get(link.device_id, link.device)} removed: {step.reason}",
@@ -255,7 +321,7 @@ def _apply_step(booking: Booking, step: Step, links_by_id, devices, now) -> None
     elif step.action is Action.LEAVE_OFFLINE:
         link.released_at = now
         link.save(update_fields=["released_at"])
-        _record_step(booking, step, "offline_code_left", step.reason)
+        _record_step(timeline, step, "offline_code_left", step.reason)
         alert_open(
             booking=booking,
             device_id=link.device_id,
@@ -264,11 +330,13 @@ def _apply_step(booking: Booking, step: Step, links_by_id, devices, now) -> None
         )
 
 
-def _record_step(booking: Booking, step: Step, kind: str, message: str) -> None:
-    booking_event_record(booking=booking, kind=kind, message=message, data={"reason": step.reason})
+def _record_step(timeline: BookingTimeline, step: Step, kind: str, message: str) -> None:
+    timeline.add(kind=kind, message=message, data={"reason": step.reason})
 
 
-def _record_plan(booking: Booking, the_plan: Plan, devices) -> None:
+def _record_plan(booking: Booking, timeline: BookingTimeline, the_plan: Plan, devices, *, created) -> None:
+    """Open the alerts the plan calls for and resolve those it no longer does (a booking created in this
+    transaction has none to resolve)."""
     if not devices:
         alert_open(
             booking=booking,
@@ -276,10 +344,11 @@ def _record_plan(booking: Booking, the_plan: Plan, devices) -> None:
             kind=Alert.Kind.UNIT_WITHOUT_DOORS,
             message=f"{booking.unit} has no doors: the guest gets no code.",
         )
-    else:
+    elif not created:
         alerts_resolve(booking=booking, kinds=[Alert.Kind.UNIT_WITHOUT_DOORS])
     impossible = {planned.door_key for planned in the_plan.codes if planned.kind is Kind.NONE}
-    alerts_resolve(booking=booking, kinds=[Alert.Kind.NO_CODE_POSSIBLE], except_device_ids=impossible)
+    if not created:
+        alerts_resolve(booking=booking, kinds=[Alert.Kind.NO_CODE_POSSIBLE], except_device_ids=impossible)
     for planned in the_plan.codes:
         if planned.kind is Kind.NONE:
             alert_open(
@@ -295,12 +364,7 @@ def _record_plan(booking: Booking, the_plan: Plan, devices) -> None:
                 kind=Alert.Kind.PIN_CHANGED,
                 message=f"The guest's PIN on {planned.door_name} had to change: tell the guest the new PIN.",
             )
-    # One PIN for the whole stay when every door has the same; otherwise each door's PIN is on its code.
-    pins = {planned.code for planned in the_plan.codes if planned.code}
-    booking.pin = pins.pop() if len(pins) == 1 else ""
-    booking.save(update_fields=["pin", "updated_at"])
-    booking_event_record(
-        booking=booking,
+    timeline.add(
         kind="planned",
         message="; ".join(_plan_line(planned) for planned in the_plan.codes) or "No doors to plan.",
         data={"same_pin": the_plan.same_pin, "reasons": list(the_plan.reasons)},
