@@ -305,36 +305,6 @@ class CalendarFeed(TenantModel):
     class Meta:
         ordering = ["unit_id", "name", "pk"]
 
-
-class BookingSource(TenantModel):
-    """A booking system that pushes bookings to `/hooks/bookings/<token>/`, signed Standard-Webhooks style.
-
-    Only the SHA-256 of the URL token is stored (256 random bits, so a fast hash is safe): the URL is shown
-    once, like the secret. During a rotation the previous secret verifies too, until it expires."""
-
-    name = models.CharField(max_length=200)
-    key = models.SlugField(
-        max_length=60, editable=False, help_text="The bookings' source: fixed when the source is created."
-    )
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    secret = EncryptedTextField(editable=False)
-    previous_secret = EncryptedTextField(blank=True, editable=False)
-    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    disabled_at = models.DateTimeField(
-        null=True, blank=True, help_text="A disabled source answers 410 Gone, so senders stop."
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "key"],
-                name="unique_booking_source_key_per_workspace",
-                violation_error_message="This workspace already has a booking source with this name.",
-            )
-        ]
-        ordering = ["name"]
-
     def __str__(self):
         return self.name
 
@@ -377,6 +347,39 @@ class CalendarFeedEntry(TenantModel):
 
     def __str__(self):
         return self.uid
+
+
+class BookingSource(TenantModel):
+    """A booking system that pushes bookings to `/hooks/bookings/<token>/`, signed Standard-Webhooks style.
+
+    Only the SHA-256 of the URL token is stored (256 random bits, so a fast hash is safe): the URL is shown
+    once, like the secret. During a rotation the previous secret verifies too, until it expires."""
+
+    name = models.CharField(max_length=200)
+    key = models.SlugField(
+        max_length=60, editable=False, help_text="The bookings' source: fixed when the source is created."
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    secret = EncryptedTextField(editable=False)
+    previous_secret = EncryptedTextField(blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    disabled_at = models.DateTimeField(
+        null=True, blank=True, help_text="A disabled source answers 410 Gone, so senders stop."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "key"],
+                name="unique_booking_source_key_per_workspace",
+                violation_error_message="This workspace already has a booking source with this name.",
+            )
+        ]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
 
     def verifying_secrets(self, *, now: dt.datetime) -> list:
         """The secrets a delivery may be signed with now: the current one, then the previous one during
