@@ -12,10 +12,11 @@ from contextlib import contextmanager
 request_id_var = contextvars.ContextVar("request_id", default="")
 workspace_var = contextvars.ContextVar("workspace", default="")
 
+# A secret starts a word: "dispatch_seam_events" is a task name, "seam_live_…" a key.
 SECRET_PATTERNS = [
-    (re.compile(r"seam_[A-Za-z0-9_]{4,}"), "seam_***"),
-    (re.compile(r"lp_[A-Za-z0-9_-]{8,}"), "lp_***"),
-    (re.compile(r"whsec_[A-Za-z0-9+/=_-]{4,}"), "whsec_***"),
+    (re.compile(r"(?<![A-Za-z0-9_])seam_[A-Za-z0-9_]{4,}"), "seam_***"),
+    (re.compile(r"(?<![A-Za-z0-9_])lp_[A-Za-z0-9_-]{8,}"), "lp_***"),
+    (re.compile(r"(?<![A-Za-z0-9_])whsec_[A-Za-z0-9+/=_-]{4,}"), "whsec_***"),
     # International numbers as guests type them: +, then digits with spaces, dots, dashes or brackets.
     (re.compile(r"\+\d[\d ().-]{5,}\d"), "+***"),
 ]

@@ -25,8 +25,8 @@ def test_secrets_are_masked(text, leaked):
     assert leaked not in mask_secrets(text)
 
 
-def test_times_and_ids_are_not_mistaken_for_phone_numbers():
-    text = "sync 2026-03-29 02:30:00 of device 8c1f3e0a-1b2c took 1234 ms"
+def test_times_ids_and_task_names_are_not_mistaken_for_secrets():
+    text = "sync 2026-03-29 02:30:00 of device 8c1f3e0a-1b2c took 1234 ms in portal.hooks.tasks.dispatch_seam_events"
     assert mask_secrets(text) == text
 
 
