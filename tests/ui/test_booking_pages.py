@@ -2,6 +2,7 @@
 booking services, and a constant number of queries on every list."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -341,3 +342,15 @@ def test_door_timelines_draw_a_bar_per_code(
     device_page = alice_client.get(url("device_detail", property_with_doors["doors"]["entrance"].pk))
     assert device_page.content.decode().count('<rect class="bar') == 2
     assert "door-timeline" in device_page.content.decode()
+
+
+def test_an_arrival_shows_its_check_in_on_the_property_clock_not_the_workspace_one(
+    alice_client, make_booking, workspace_a
+):
+    workspace_a.timezone = "America/Los_Angeles"  # nine hours behind the property (Europe/Berlin)
+    workspace_a.save(update_fields=["timezone"])
+    check_in = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(hours=3)
+    make_booking(guest_name="Ada Lovelace", check_in=check_in)
+    content = alice_client.get(url("workspace_detail")).content.decode()
+    berlin = check_in.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f'check-in {berlin:%a %H:%M} <span class="zone">Europe/Berlin</span>' in content
