@@ -139,6 +139,8 @@ class AccessCode(TenantModel):
                 violation_error_message="Both starts_at and ends_at must be provided together, ends_at after starts_at.",
             ),
         ]
+        # The API's cursor pages: one workspace's codes, newest id first, at any depth.
+        indexes = [models.Index(fields=["workspace", "-id"], name="access_code_workspace_newest")]
         ordering = ["-created_at"]
 
     def __str__(self):
