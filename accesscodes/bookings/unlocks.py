@@ -8,6 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from accesscodes.bookings.models import Booking, BookingCode, BookingEvent
+from accesscodes.bookings.outbound_receivers import booking_first_entry_emit
 from accesscodes.bookings.timeline import booking_event_record
 
 UNLOCK_KIND = "guest_unlock"
@@ -44,12 +45,17 @@ def unlock_on_booking_timeline(sender, *, unlock_record, **kwargs) -> None:
         booking=booking, kind=UNLOCK_KIND, message=f"Guest opened {link.device.name} {when}.", data=data
     )
     _first_entry_record(
-        booking, unlock_record, message=f"First entry of the stay: {link.device.name} {when}.", data=data
+        booking,
+        unlock_record,
+        device=link.device,
+        message=f"First entry of the stay: {link.device.name} {when}.",
+        data=data,
     )
 
 
-def _first_entry_record(booking: Booking, unlock_record, *, message: str, data: dict) -> None:
-    """Once per booking; an earlier unlock that arrives late (events come out of order) takes its place."""
+def _first_entry_record(booking: Booking, unlock_record, *, device, message: str, data: dict) -> None:
+    """Once per booking; an earlier unlock that arrives late (events come out of order) takes its place on
+    the timeline. `booking.first_entry` goes out once, with the first entry known when it arrived."""
     first = (
         BookingEvent.objects.for_workspace(booking.workspace_id)
         .filter(booking=booking, kind=FIRST_ENTRY_KIND)
@@ -57,6 +63,12 @@ def _first_entry_record(booking: Booking, unlock_record, *, message: str, data: 
     )
     if first is None:
         booking_event_record(booking=booking, kind=FIRST_ENTRY_KIND, message=message, data=data)
+        booking_first_entry_emit(
+            booking=booking,
+            device=device,
+            occurred_at=unlock_record.occurred_at.isoformat(),
+            data={"unlock_record_id": unlock_record.pk, "method": unlock_record.method},
+        )
     elif unlock_record.occurred_at < dt.datetime.fromisoformat(first.data["occurred_at"]):
         first.message = message
         first.data = data

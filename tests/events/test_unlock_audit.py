@@ -13,7 +13,8 @@ from accesscodes.bookings.selectors import booking_unlocks
 from accesscodes.models import UnlockRecord
 from devices.models import ConnectedAccount
 from portal.hooks.inbox import seam_event_process, seam_event_store
-from portal.models import SeamEvent
+from portal.models import SeamEvent, WebhookDelivery
+from portal.outbound.services import webhook_endpoint_create
 from tests.events.conftest import seam_event
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +170,19 @@ def test_a_disconnected_account_marks_its_devices(two_workspaces, make_device):
     assert [error["error_code"] for error in account.errors] == ["account_disconnected"]
     # The same account id in workspace B names nothing there.
     assert process(workspace_b, event).outcome == "ignored"
+
+
+def test_the_first_entry_is_sent_once_to_subscribed_webhook_endpoints(workspace_a, stay):
+    booking, door, code = stay
+    endpoint, _secret = webhook_endpoint_create(
+        workspace=workspace_a,
+        url="https://hooks.example.com/lock-portal",
+        event_types=["booking.first_entry"],
+    )
+    process(workspace_a, unlock(door, code, dt.datetime(2024, 3, 31, 13, 12, tzinfo=UTC)))
+    process(workspace_a, unlock(door, code, dt.datetime(2024, 3, 30, 16, 5, tzinfo=UTC)))
+    deliveries = list(WebhookDelivery.objects.for_workspace(workspace_a).filter(endpoint=endpoint))
+    assert [delivery.event_type for delivery in deliveries] == ["booking.first_entry"]
+    data = deliveries[0].payload["data"]
+    assert data["booking"]["id"] == booking.pk
+    assert data["door"]["device_id"] == door.pk
