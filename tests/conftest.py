@@ -131,6 +131,20 @@ def sandbox_workspace(db, seam_sandbox, make_user):
     return make
 
 
+WORKER_DEADLINE_SECONDS = 150
+
+
+def _wait_for_worker(worker, describe, condition) -> None:
+    """Until `condition()` holds, while the cluster runs; on timeout, `describe()` and the cluster's log."""
+    import time
+
+    deadline = time.monotonic() + WORKER_DEADLINE_SECONDS
+    while not condition():
+        assert worker.poll() is None, "the Django-Q2 cluster exited"
+        assert time.monotonic() < deadline, f"timed out waiting: {describe()}\n{worker.output()[-3000:]}"
+        time.sleep(1)
+
+
 @pytest.fixture
 def django_q_worker(transactional_db, tmp_path):
     """A real Django-Q2 cluster (`manage.py qcluster`, ORM broker) on the test database.
@@ -167,6 +181,7 @@ def django_q_worker(transactional_db, tmp_path):
                 start_new_session=True,  # its own process group, so stopping it reaches its worker children
             )
         worker.output = lambda: log_path.read_text(errors="replace")
+        worker.wait_until = lambda describe, condition: _wait_for_worker(worker, describe, condition)
         workers.append(worker)
         return worker
 

@@ -3,7 +3,6 @@ the Seam sandbox, follows a date change and a cancellation, and a code that fail
 backup code and an alert."""
 
 import datetime as dt
-import time
 
 import pytest
 from django.utils import timezone
@@ -23,16 +22,6 @@ from accesscodes.models import AccessCode
 from devices.models import Device
 from devices.services import device_sync
 from portal.seam import seam_client_for_workspace
-
-DEADLINE_SECONDS = 150
-
-
-def wait_until(worker, describe, condition):
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        assert worker.poll() is None, "the Django-Q2 cluster exited"
-        assert time.monotonic() < deadline, f"timed out waiting: {describe()}"
-        time.sleep(1)
 
 
 def booking_codes(workspace, booking, *, released=False):
@@ -86,7 +75,7 @@ def test_booking_codes_reach_the_locks_follow_changes_and_fall_back_near_arrival
             and offline.sync_state == "in_sync"
         )
 
-    wait_until(worker, lambda: states(booking_codes(workspace, booking)), created)
+    worker.wait_until(lambda: states(booking_codes(workspace, booking)), created)
     online_code = next(
         link.access_code for link in booking_codes(workspace, booking) if link.device_id == entrance.pk
     )
@@ -111,7 +100,7 @@ def test_booking_codes_reach_the_locks_follow_changes_and_fall_back_near_arrival
             and new_offline[0].access_code.seam_access_code_id
         )
 
-    wait_until(worker, lambda: states(booking_codes(workspace, booking)), extended)
+    worker.wait_until(lambda: states(booking_codes(workspace, booking)), extended)
     assert (
         Alert.objects.for_workspace(workspace).filter(kind=Alert.Kind.OFFLINE_CODE_STILL_VALID).count() == 1
     )
@@ -119,8 +108,7 @@ def test_booking_codes_reach_the_locks_follow_changes_and_fall_back_near_arrival
     # 3. Cancelled: the entrance code leaves the lock; the offline ones are flagged, never "deleted".
     booking_cancel(booking=booking)
     online_code.refresh_from_db()
-    wait_until(
-        worker,
+    worker.wait_until(
         lambda: (online_code.refresh_from_db(), online_code.status, online_code.sync_state)[1:],
         lambda: (online_code.refresh_from_db(), online_code.removed_at is not None)[1],
     )
@@ -146,8 +134,7 @@ def test_booking_codes_reach_the_locks_follow_changes_and_fall_back_near_arrival
         link.access_code for link in booking_codes(workspace, late) if link.device_id == entrance.pk
     )
     assert failing.use_backup_access_code_pool
-    wait_until(
-        worker,
+    worker.wait_until(
         lambda: (failing.refresh_from_db(), failing.status, failing.sync_state, failing.errors)[1:],
         lambda: (failing.refresh_from_db(), bool(failing.seam_access_code_id) and bool(failing.errors))[1],
     )

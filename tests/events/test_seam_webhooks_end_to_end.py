@@ -3,7 +3,6 @@ real HTTP to the portal's endpoint, the receiver stores them, a real Django-Q2 w
 opening the door with the booking's code shows on the booking's timeline as its first entry."""
 
 import datetime as dt
-import time
 
 import pytest
 from django.utils import timezone
@@ -16,16 +15,6 @@ from devices.models import Device
 from devices.services import device_sync
 from portal.hooks.endpoints import seam_webhook_register
 from portal.models import SeamEvent
-
-DEADLINE_SECONDS = 150
-
-
-def wait_until(worker, describe, condition):
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        assert worker.poll() is None, "the Django-Q2 cluster exited"
-        assert time.monotonic() < deadline, f"timed out waiting: {describe()}"
-        time.sleep(1)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,9 +48,8 @@ def test_the_sandbox_webhooks_reach_the_booking_timeline(
             .exists()
         )
 
-    wait_until(worker, lambda: (code().status, code().sync_state), lambda: code().status == "set")
-    wait_until(
-        worker,
+    worker.wait_until(lambda: (code().status, code().sync_state), lambda: code().status == "set")
+    worker.wait_until(
         lambda: list(SeamEvent.objects.for_workspace(workspace).values_list("event_type", "outcome")),
         set_event_applied,
     )
@@ -73,8 +61,7 @@ def test_the_sandbox_webhooks_reach_the_booking_timeline(
             BookingEvent.objects.for_workspace(workspace).filter(booking=booking, kind="first_entry").first()
         )
 
-    wait_until(
-        worker,
+    worker.wait_until(
         lambda: list(
             SeamEvent.objects.for_workspace(workspace).values_list("event_type", "outcome", "error")
         ),

@@ -3,7 +3,6 @@ HTTP to the live server, stored, processed by a real Django-Q2 worker, and the g
 lock in the Seam sandbox; a cancellation removes it."""
 
 import datetime as dt
-import time
 
 import httpx
 import pytest
@@ -16,16 +15,6 @@ from accesscodes.models import AccessCode
 from devices.models import Device
 from devices.services import device_sync
 from portal.seam import seam_client_for_workspace
-
-DEADLINE_SECONDS = 150
-
-
-def wait_until(worker, describe, condition):
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        assert worker.poll() is None, "the Django-Q2 cluster exited"
-        assert time.monotonic() < deadline, f"timed out waiting: {describe()}\n{worker.output()[-3000:]}"
-        time.sleep(1)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,8 +56,7 @@ def test_a_signed_hook_sets_the_guests_code_on_the_door(sandbox_workspace, djang
     def deliveries():
         return list(BookingHookDelivery.objects.for_workspace(workspace).values_list("status", "outcome"))
 
-    wait_until(
-        worker,
+    worker.wait_until(
         lambda: (deliveries(), [(link.access_code.status, link.access_code.sync_state) for link in codes()]),
         lambda: any(link.access_code.status == AccessCode.Status.SET for link in codes()),
     )
@@ -79,8 +67,7 @@ def test_a_signed_hook_sets_the_guests_code_on_the_door(sandbox_workspace, djang
     assert deliveries() == [("processed", "Booking created.")]
 
     assert post(hook_body("booking.cancelled", external_id="R-100")).status_code == 202
-    wait_until(
-        worker,
+    worker.wait_until(
         deliveries,
         lambda: (access_code.refresh_from_db(), access_code.removed_at is not None)[1],
     )

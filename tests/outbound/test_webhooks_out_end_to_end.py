@@ -23,16 +23,6 @@ from devices.services import device_sync
 from portal.models import WebhookAttempt, WebhookDelivery
 from portal.outbound.services import webhook_endpoint_create
 
-DEADLINE_SECONDS = 150
-
-
-def wait_until(worker, describe, condition):
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        assert worker.poll() is None, "the Django-Q2 cluster exited"
-        assert time.monotonic() < deadline, f"timed out waiting: {describe()}\n{worker.output()[-3000:]}"
-        time.sleep(1)
-
 
 @pytest.mark.django_db(transaction=True)
 def test_codes_ready_reaches_the_booking_system_once_when_every_door_is_set(
@@ -59,8 +49,7 @@ def test_codes_ready_reaches_the_booking_system_once_when_every_door_is_set(
         guest_phone="+1 212 555 0147", check_in=check_in, check_out=check_in + dt.timedelta(days=2),
     ).booking  # fmt: skip
 
-    wait_until(
-        worker,
+    worker.wait_until(
         lambda: [(event["type"]) for event in receiver.events()],
         lambda: receiver.events("booking.codes_ready"),
     )
@@ -85,7 +74,7 @@ def test_codes_ready_reaches_the_booking_system_once_when_every_door_is_set(
 
     # The online code's own event arrives as well. The first request was turned away: it is in the log
     # with its 500, and waits for its retry (the dispatcher sends it after the backoff).
-    wait_until(worker, lambda: receiver.events(), lambda: receiver.events("access_code.set"))
+    worker.wait_until(lambda: receiver.events(), lambda: receiver.events("access_code.set"))
     assert all(request.verified for request in receiver.received)
     assert receiver.received[0].answered == 500
     first = WebhookDelivery.objects.for_workspace(workspace).get(
