@@ -79,7 +79,10 @@ if os.environ.get("BENCH_API_SERVER"):
     settings.ROOT_URLCONF = "bench_api"
     from django.core.wsgi import get_wsgi_application
 
+    from portal.gc_pacing import pace_garbage_collection
+
     application = get_wsgi_application()
+    pace_garbage_collection()  # as portal/wsgi.py does
 
 WORKSPACES, DEVICES_PER_WORKSPACE = 100, 100
 TARGET_RATIO, TARGET_QUERIES = 2.0, 6

@@ -49,6 +49,8 @@ from rest_framework.permissions import AllowAny  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
+from portal.gc_pacing import pace_garbage_collection  # noqa: E402
+
 TARGET_PER_SECOND = 100
 FLOOR_PATH = "/bench/floor/"
 
@@ -75,6 +77,7 @@ def application(environ, start_response):
 if __name__ != "__main__":  # served by gunicorn: the project's URLs and the floor
     settings.ROOT_URLCONF = __name__
     _wsgi = get_wsgi_application()
+    pace_garbage_collection()  # as portal/wsgi.py does
 
 
 # -- the run -----------------------------------------------------------------------------------------
