@@ -1,5 +1,5 @@
 """Structured logs: every line carries the request id and the workspace it concerns, and secrets that
-slip into a message (Seam keys, API tokens, webhook secrets, phone numbers) are masked before any handler
+slip into a message (Seam keys, API tokens, webhook secrets, hook URL tokens, phone numbers) are masked before any handler
 writes it. `LOG_FORMAT=json` writes one JSON object a line (the default in production)."""
 
 import contextvars
@@ -17,6 +17,8 @@ SECRET_PATTERNS = [
     (re.compile(r"(?<![A-Za-z0-9_])seam_[A-Za-z0-9_]{4,}"), "seam_***"),
     (re.compile(r"(?<![A-Za-z0-9_])lp_[A-Za-z0-9_-]{8,}"), "lp_***"),
     (re.compile(r"(?<![A-Za-z0-9_])whsec_[A-Za-z0-9+/=_-]{4,}"), "whsec_***"),
+    # A hook URL's last part is its credential; Django logs the path of every 4xx answer.
+    (re.compile(r"(/hooks/(?:bookings|seam)/)[^/\s?#\"']+"), r"\1***"),
     # International numbers as guests type them: +, then digits with spaces, dots, dashes or brackets.
     (re.compile(r"\+\d[\d ().-]{5,}\d"), "+***"),
 ]

@@ -64,3 +64,23 @@ def test_every_response_names_its_request_id_and_keeps_a_sane_one_given(client):
     assert response["X-Request-ID"] == "trace-42"
     response = client.get(reverse("login"), HTTP_X_REQUEST_ID="bad id\nwith newline")
     assert response["X-Request-ID"] != "bad id\nwith newline"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefix", ["/hooks/bookings/", "/hooks/seam/"])
+def test_a_hook_url_token_never_reaches_the_log(client, prefix):
+    token = "Zq3v_unknown-token-9f8e7d6c5b4a"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter())
+    django_request = logging.getLogger("django.request")
+    django_request.addHandler(handler)
+    try:
+        response = client.post(f"{prefix}{token}/", data="{}", content_type="application/json")
+    finally:
+        django_request.removeHandler(handler)
+    assert 400 <= response.status_code < 500
+    logged = stream.getvalue()
+    assert f"{prefix}***/" in logged, "the rejected hook is still logged, with its path"
+    assert token not in logged
