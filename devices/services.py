@@ -19,7 +19,7 @@ from devices.bulk_upsert import (
 from devices.models import ConnectedAccount, Device, SyncRun
 from devices.prefetch import prefetched
 from devices.seam_mapping import connected_account_fields, device_content_hash, device_fields
-from portal.models import Workspace
+from portal.models import Heartbeat, Workspace
 from portal.seam import SeamClient, seam_client_for_workspace
 from portal.seam.errors import (
     SeamAuthError,
@@ -28,6 +28,7 @@ from portal.seam.errors import (
     SeamSettingsUnusable,
     SeamUnavailable,
 )
+from portal.services import heartbeat_beat
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +191,7 @@ def _seam_mirror(
         sync_run.devices_removed = counts.devices_removed
         sync_run.accounts_seen = counts.accounts_seen
         _sync_run_finish(sync_run, status=SyncRun.Status.SUCCEEDED)
+    heartbeat_beat(name=Heartbeat.Name.SEAM)
     return counts
 
 

@@ -301,3 +301,17 @@ class SeamEventCursor(TenantModel):
 
 # The webhooks-out models live in their own module; importing them here makes them the portal's models.
 from portal.outbound.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401
+
+
+class Heartbeat(models.Model):
+    """When a part of the system last proved it works, for `/healthz`: one row per part, not per workspace."""
+
+    class Name(models.TextChoices):
+        WORKER = "worker", "Django-Q2 worker ran a task"
+        SEAM = "seam", "Seam answered a sync or an event poll"
+
+    name = models.CharField(max_length=32, primary_key=True, choices=Name.choices)
+    beat_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S} UTC"

@@ -22,3 +22,11 @@ def schedule_every_minutes(*, name: str, func: str, minutes: int, args: tuple = 
 def schedule_remove(*, name: str) -> None:
     # Schedules are not foreign keys: deleting what they work on does not cascade to them.
     Schedule.objects.filter(name=name).delete()
+
+
+WORKER_HEARTBEAT_SCHEDULE = "portal: worker heartbeat"
+
+
+def worker_heartbeat_schedule_ensure(**kwargs) -> None:
+    """Idempotent; connected to post_migrate."""
+    schedule_every_minutes(name=WORKER_HEARTBEAT_SCHEDULE, func="portal.tasks.worker_heartbeat", minutes=1)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from portal.fields import SecretText
-from portal.models import ApiToken, Membership, Role, Workspace
+from portal.models import ApiToken, Heartbeat, Membership, Role, Workspace
 from portal.role_rules import membership_change_refusal, workspace_change_refusals, workspace_members_lock
 from portal.signals import workspace_created, workspace_deleted
 
@@ -138,3 +138,14 @@ def workspace_seam_key_replace(*, actor, workspace: Workspace, seam_api_key: str
     workspace.full_clean()
     workspace.save(update_fields=["seam_api_key"])
     return workspace
+
+
+def heartbeat_beat(*, name: str, now=None) -> None:
+    """Record that `name` (a Heartbeat.Name) just worked: one INSERT ... ON CONFLICT UPDATE, so several
+    processes may beat at once."""
+    Heartbeat.objects.bulk_create(
+        [Heartbeat(name=name, beat_at=now or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["beat_at"],
+    )

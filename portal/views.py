@@ -1,6 +1,10 @@
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
+from portal.health import health_report
 from portal.page_sections import workspace_page
 from portal.selectors import workspaces_for_user
 from portal.tenant_views import WorkspaceView
@@ -27,3 +31,11 @@ class WorkspaceSectionsView(WorkspaceDetailView):
     """Only the sections, for the home page's polling (htmx swaps them in without a reload)."""
 
     template_name = "portal/_workspace_sections.html"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers and monitoring: no login, and nothing about any workspace in the answer."""
+    status, body = health_report()
+    return JsonResponse(body, status=status)

@@ -11,9 +11,10 @@ import logging
 from django.utils import timezone
 
 from portal.hooks.inbox import seam_event_problems, seam_event_store
-from portal.models import SeamEvent, SeamEventCursor
+from portal.models import Heartbeat, SeamEvent, SeamEventCursor
 from portal.seam import SeamError, seam_client_for_workspace
 from portal.seam_events import seam_timestamp
+from portal.services import heartbeat_beat
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def _poll(client, workspace, cursor: SeamEventCursor, now) -> int:
         cursor.last_error = error.message
     else:
         cursor.last_error = ""
+        heartbeat_beat(name=Heartbeat.Name.SEAM, now=now)
     cursor.since = newest
     cursor.polled_at = now
     cursor.save(update_fields=["since", "polled_at", "last_error"])
