@@ -4,7 +4,7 @@
 
 Works in a scratch database made by Django's test machinery (TEST_DATABASE_NAME, default
 `test_bench_api_bookings`, dropped at the end): one workspace, a write token, units with two online doors
-each. gunicorn (2 sync workers) serves the project; a client of several threads POSTs
+each. gunicorn (2 workers with 2 threads each, `--server-threads`) serves the project; a client of several threads POSTs
 `/api/v1/bookings/` (each a new booking: plan, rules, two codes, timeline, Seam work queued on commit)
 and, in the same run and server set-up, a floor: a bare DRF POST view that parses the same JSON body and
 saves one plain row (no token, no throttle, no planning).
@@ -122,7 +122,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = {
@@ -136,7 +136,8 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         [
             sys.executable, "-m", "gunicorn", "bench_api_bookings:application",
             "--chdir", str(Path(__file__).parent), "--pythonpath", str(ROOT),
-            "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+            "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
+            "--log-level", "warning",
         ],
         env=env,
     )  # fmt: skip
@@ -197,6 +198,9 @@ def main():
     parser.add_argument("--floor-count", type=int, default=2_000)
     parser.add_argument("--threads", type=int, default=4, help="concurrent client connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--server-threads", type=int, default=2, help="threads per gunicorn worker (1 = sync workers)"
+    )
     options = parser.parse_args()
 
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
@@ -204,10 +208,10 @@ def main():
     try:
         workspace, unit_ids, token = seed(options.units)
         port = free_port()
-        server = start_gunicorn(port, options.workers)
+        server = start_gunicorn(port, options.workers, options.server_threads)
         base_url = f"http://127.0.0.1:{port}"
         print(
-            f"gunicorn: {options.workers} workers; client: {options.threads} threads; units: {options.units} "
+            f"gunicorn: {options.workers} workers x {options.server_threads} threads; client: {options.threads} threads; units: {options.units} "
             f"(2 online doors each); bookings: {options.bookings}; floor requests: {options.floor_count}"
         )
         check_in = (timezone.now() + dt.timedelta(days=3)).date()
