@@ -1,0 +1,164 @@
+"""The fault storm at full size, with a real WSGI server and real workers:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python tests/reliability/run_fault_storm.py
+
+1,000 bookings over 200 units (two doors each, 50 unit doors offline-only) through signed booking hooks
+to gunicorn (two workers), while the Seam sandbox fails 20% of the access-code calls (503, 429 with
+Retry-After, answers lost after processing, answers later than the client waits); then 300 date changes
+and 200 cancellations; a Django-Q2 cluster with two workers does the work. Prints codes expected /
+found / duplicated / lost / stuck / left on locks, the time to converge and the 429s answered, and exits
+non-zero unless all the counts that must be zero are. Works in a scratch database (TEST_DATABASE_NAME,
+default `test_fault_storm`, dropped at the end). Not collected by pytest."""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("TEST_DATABASE_NAME", "test_fault_storm")
+os.environ.setdefault("SEAM_ALLOW_HTTP_LOOPBACK", "1")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+import httpx  # noqa: E402
+from django.db import connection  # noqa: E402
+from storm import (  # noqa: E402
+    STORM_WORKER_ENV,
+    StormSize,
+    storm_faults_start,
+    storm_faults_stop,
+    storm_push,
+    storm_referee,
+    storm_stuck,
+    storm_wait,
+    storm_world,
+)
+
+from portal.seam.sandbox import SandboxServer  # noqa: E402
+from portal.services import workspace_create  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="") + (
+        ":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else ""
+    )
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start(command: list[str], env: dict, log_path: Path) -> subprocess.Popen:
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def wait_for_web(base_url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "gunicorn exited"
+        try:
+            httpx.get(base_url + "/healthz", timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--units", type=int, default=200)
+    parser.add_argument("--offline-units", type=int, default=50)
+    parser.add_argument("--bookings", type=int, default=1_000)
+    parser.add_argument("--date-changes", type=int, default=300)
+    parser.add_argument("--cancellations", type=int, default=200)
+    parser.add_argument("--fault-rate", type=float, default=0.2)
+    parser.add_argument("--workers", type=int, default=2, help="Django-Q2 workers")
+    parser.add_argument("--deadline", type=float, default=1800, help="seconds allowed to converge")
+    options = parser.parse_args()
+    size = StormSize(
+        units=options.units, offline_units=options.offline_units, bookings=options.bookings,
+        date_changes=options.date_changes, cancellations=options.cancellations, fault_rate=options.fault_rate,
+    )  # fmt: skip
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    sandbox = SandboxServer(host="127.0.0.1", port=0).start()
+    logs = Path(tempfile.mkdtemp(prefix="fault-storm-"))
+    web = worker = None
+    try:
+        api_key = "seam_test_fault_storm_0001"
+        sandbox.create_workspace(api_key=api_key, name="Fault storm", demo_devices=False)
+        workspace = workspace_create(
+            name="Storm", slug="storm", seam_api_key=api_key, seam_api_url=sandbox.url
+        )
+        world = storm_world(seam_sandbox=sandbox, workspace=workspace, size=size)
+        env = {
+            **os.environ,
+            **STORM_WORKER_ENV,
+            "DATABASE_URL": database_url(),
+            "Q_WORKERS": str(options.workers),
+        }
+        env.pop("TEST_DATABASE_NAME", None)
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        web = start([sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--workers", "2",
+                     "--bind", f"127.0.0.1:{port}"], env, logs / "gunicorn.log")  # fmt: skip
+        wait_for_web(base_url, web)
+        faults = storm_faults_start(seam_sandbox=sandbox, world=world, rate=size.fault_rate)
+        try:
+            worker = start([sys.executable, "manage.py", "qcluster"], env, logs / "qcluster.log")
+            started = time.monotonic()
+            storm_push(base_url=base_url, world=world, size=size)
+            print(f"{size.bookings} bookings, {size.date_changes} date changes and {size.cancellations} "
+                  f"cancellations pushed in {time.monotonic() - started:.0f} s")  # fmt: skip
+            seconds = time.monotonic() - started
+            seconds += storm_wait(worker=worker, world=world, size=size, deadline_seconds=options.deadline)
+        finally:
+            rate_limited = storm_faults_stop(seam_sandbox=sandbox, fault_ids=faults)
+        report = storm_referee(seam_sandbox=sandbox, world=world, rate_limited=rate_limited, seconds=seconds)
+        print(f"units {size.units} ({size.offline_units} offline-only unit doors), fault rate {size.fault_rate:.0%}, "
+              f"{options.workers} Django-Q2 workers, gunicorn 2 workers; logs in {logs}")  # fmt: skip
+        for line in [*report.lines(), *storm_stuck(world=world)[:20]]:
+            print("  " + line)
+        print(f"  goal 0 duplicated, 0 lost, 0 stuck: {'met' if report.holds else 'NOT met'}")
+        return 0 if report.holds else 1
+    finally:
+        stop(worker)
+        stop(web)
+        sandbox.stop()
+        connection.close()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
