@@ -309,7 +309,8 @@ class AccessCodesBatch:
             if draft.device_id not in self._devices:
                 raise ValidationError({"device": "No such device in this workspace, or it was not locked."})
             device = _programmable(self._devices[draft.device_id])
-            fields = dataclasses.asdict(draft)
+            # Shallow, unlike dataclasses.asdict(), which deep-copies every value of every draft.
+            fields = {field.name: getattr(draft, field.name) for field in dataclasses.fields(draft)}
             del fields["device_id"]
             access_code = AccessCode(
                 workspace=self._workspace,
