@@ -43,7 +43,8 @@ logger = logging.getLogger(__name__)
 
 def bookings_upsert_batch(*, workspace, items: list[BookingUpsert], now=None) -> list[BookingOutcome]:
     """Upsert the items in one transaction; one outcome per item, in the items' order, as `booking_upsert`
-    gives it (created / updated / unchanged / stale), or `failed` with the `ValidationError` in `error`.
+    gives it (created / updated / unchanged / stale), or `failed` with why in `error` (a `ValidationError`
+    for a refusal).
 
     - An item the rules refuse (its own fields, a unit of another workspace, a code a door refuses) fails
       alone: nothing of it is written and the other items are applied.
