@@ -31,11 +31,12 @@ def occupying_codes(*, workspace, device_ids) -> defaultdict[int, list]:
     occupying = (
         AccessCode.objects.for_workspace(workspace)
         .occupying_devices(device_ids)
-        .only("device_id", *OTHER_CODE_FIELDS)
+        # Rows rather than model instances: a batch of bookings reads thousands of codes here.
+        .values_list("pk", "device_id", *OTHER_CODE_FIELDS, named=True)
     )
     by_device = defaultdict(list)
-    for access_code in occupying:
-        by_device[access_code.device_id].append((access_code.pk, other_code(access_code)))
+    for row in occupying:
+        by_device[row.device_id].append((row.pk, other_code(row)))
     return by_device
 
 

@@ -81,13 +81,15 @@ class LockedDevices(Mapping):
 
     It also holds the codes occupying those locks, read once when first asked for: while the locks are
     held no other transaction adds codes there, and the services given these devices keep the read
-    current (`access_codes_create` adds its codes; `access_code_update` and `access_code_delete` drop the
-    read). A holder that changes codes on these locks any other way must not rely on it."""
+    current (`access_codes_create` and `AccessCodesBatch` add their codes, the latter as soon as they are
+    judged; `access_code_update` and `access_code_delete` drop the read). A holder that changes codes on
+    these locks any other way must call `forget_occupying_codes`."""
 
     def __init__(self, *, workspace, devices: list[Device]):
         self._workspace = workspace
         self._by_id = {device.pk: device for device in devices}
         self._occupying = None
+        self._unsaved = []  # (the device's list in _occupying, index, the code) until the code is saved
 
     def __getitem__(self, device_id) -> Device:
         return self._by_id[device_id]
@@ -104,10 +106,28 @@ class LockedDevices(Mapping):
             self._occupying = occupying_codes(workspace=self._workspace, device_ids=list(self._by_id))
         return self._occupying
 
+    def forget_occupying_codes(self) -> None:
+        """Read the codes again when next asked: for a holder that changed codes on these locks through a
+        service it did not give these devices to. Codes added but not yet saved would be lost from the read,
+        so they must be written first."""
+        if self._unsaved:
+            raise RuntimeError("Write the codes added to these locks before forgetting what occupies them.")
+        self._occupying = None
+
     def _codes_added(self, access_codes: list[AccessCode]) -> None:
-        if self._occupying is not None:
-            for access_code in access_codes:
-                self._occupying[access_code.device_id].append((access_code.pk, other_code(access_code)))
+        """Codes judged for these locks, saved or about to be (`_codes_saved` then fills in their ids)."""
+        if self._occupying is None:
+            return
+        for access_code in access_codes:
+            codes = self._occupying[access_code.device_id]
+            codes.append((access_code.pk, other_code(access_code)))
+            if access_code.pk is None:
+                self._unsaved.append((codes, len(codes) - 1, access_code))
+
+    def _codes_saved(self) -> None:
+        for codes, index, access_code in self._unsaved:
+            codes[index] = (access_code.pk, codes[index][1])
+        self._unsaved = []
 
     def _codes_changed(self) -> None:
         self._occupying = None
@@ -260,6 +280,89 @@ def _clean_new(access_code: AccessCode) -> None:
     access_code.full_clean(exclude=KNOWN_RELATIONS, validate_unique=False, validate_constraints=False)
 
 
+class AccessCodesBatch:
+    """Codes judged a group at a time and written together, for a caller that plans several groups (the
+    bookings of an import) under the same device locks. `add` judges a group's drafts by the provider rules
+    against the codes on their locks (those added before included) and, only once all of them pass, counts
+    them as on the locks: in `devices.occupying_codes()`, so the caller's next plan sees them, and for the
+    next `add`. `write` inserts every code added since the last write, and their history, one statement
+    each; `push_on_commit` queues one task that pushes every code written to Seam after commit."""
+
+    def __init__(self, *, workspace, devices: LockedDevices, created_by=None):
+        if not isinstance(devices, LockedDevices):
+            raise TypeError("access_codes_create() needs the devices from devices_lock().")
+        if not connection.in_atomic_block:
+            raise RuntimeError("access_codes_create() runs inside the transaction that locked the devices.")
+        self._workspace = workspace
+        self._devices = devices
+        self._created_by = created_by
+        self._added: list[AccessCode] = []
+        self._written_ids: list[int] = []
+
+    def add(self, drafts: Sequence[NewAccessCode]) -> list[AccessCode]:
+        """The group's codes, judged and not yet saved; a refused one raises and none of the group is kept."""
+        occupying = self._devices.occupying_codes() if drafts else {}
+        others = {}
+        now = timezone.now()
+        access_codes = []
+        for draft in drafts:
+            if draft.device_id not in self._devices:
+                raise ValidationError({"device": "No such device in this workspace, or it was not locked."})
+            device = _programmable(self._devices[draft.device_id])
+            # Shallow, unlike dataclasses.asdict(), which deep-copies every value of every draft.
+            fields = {field.name: getattr(draft, field.name) for field in dataclasses.fields(draft)}
+            del fields["device_id"]
+            access_code = AccessCode(
+                workspace=self._workspace,
+                device=device,
+                created_by=self._created_by,
+                next_attempt_at=now,
+                sync_requested_at=now,
+                **fields,
+            )
+            if device.pk not in others:
+                others[device.pk] = [code for _, code in occupying.get(device.pk, ())]
+            access_code.preloaded_other_codes = others[device.pk]
+            _clean_new(access_code)
+            if not access_code.code and not _provider_picks_code(access_code):
+                access_code.code = _generated_code(access_code)
+                _clean_new(access_code)
+            # save() sets it; bulk_create does not call save()
+            access_code.type = access_code.type_for_window()
+            access_code.preloaded_other_codes = None  # once saved, its own clean() reads the lock again
+            others[device.pk].append(other_code(access_code))
+            access_codes.append(access_code)
+        self._devices._codes_added(access_codes)
+        self._added += access_codes
+        return access_codes
+
+    def write(self) -> None:
+        if not self._added:
+            return
+        AccessCode.objects.bulk_create(self._added)
+        self._devices._codes_saved()
+        AccessCodeEvent.objects.bulk_create(
+            AccessCodeEvent(
+                workspace_id=self._workspace.pk,
+                access_code=access_code,
+                kind="created",
+                message="Created in the portal; sending to Seam.",
+                actor=self._created_by,
+            )
+            for access_code in self._added
+        )
+        self._written_ids += [access_code.pk for access_code in self._added]
+        self._added = []
+
+    def push_on_commit(self) -> None:
+        if not self._written_ids:
+            return
+        workspace_id, access_code_ids = self._workspace.pk, list(self._written_ids)
+        transaction.on_commit(
+            lambda: async_task("accesscodes.tasks.push_access_codes", workspace_id, access_code_ids)
+        )
+
+
 def access_codes_create(
     *, workspace, devices: LockedDevices, drafts: Sequence[NewAccessCode], created_by=None
 ) -> list[AccessCode]:
@@ -268,56 +371,10 @@ def access_codes_create(
     included). One read of those codes, one insert for the codes and one for their history; one queued
     task pushes them all to Seam after commit. A refused code raises before anything is written; the
     caller's transaction (required, as the device locks are) keeps the batch whole."""
-    if not isinstance(devices, LockedDevices):
-        raise TypeError("access_codes_create() needs the devices from devices_lock().")
-    if not connection.in_atomic_block:
-        raise RuntimeError("access_codes_create() runs inside the transaction that locked the devices.")
-    if not drafts:
-        return []
-    others = {
-        device_id: [code for _, code in codes] for device_id, codes in devices.occupying_codes().items()
-    }
-    now = timezone.now()
-    access_codes = []
-    for draft in drafts:
-        if draft.device_id not in devices:
-            raise ValidationError({"device": "No such device in this workspace, or it was not locked."})
-        device = _programmable(devices[draft.device_id])
-        fields = dataclasses.asdict(draft)
-        del fields["device_id"]
-        access_code = AccessCode(
-            workspace=workspace,
-            device=device,
-            created_by=created_by,
-            next_attempt_at=now,
-            sync_requested_at=now,
-            **fields,
-        )
-        access_code.preloaded_other_codes = others.setdefault(device.pk, [])
-        _clean_new(access_code)
-        if not access_code.code and not _provider_picks_code(access_code):
-            access_code.code = _generated_code(access_code)
-            _clean_new(access_code)
-        access_code.type = access_code.type_for_window()  # save() sets it; bulk_create does not call save()
-        access_code.preloaded_other_codes = None  # once saved, its own clean() reads the lock again
-        others[device.pk].append(other_code(access_code))
-        access_codes.append(access_code)
-    AccessCode.objects.bulk_create(access_codes)
-    devices._codes_added(access_codes)
-    AccessCodeEvent.objects.bulk_create(
-        AccessCodeEvent(
-            workspace_id=workspace.pk,
-            access_code=access_code,
-            kind="created",
-            message="Created in the portal; sending to Seam.",
-            actor=created_by,
-        )
-        for access_code in access_codes
-    )
-    workspace_id, access_code_ids = workspace.pk, [access_code.pk for access_code in access_codes]
-    transaction.on_commit(
-        lambda: async_task("accesscodes.tasks.push_access_codes", workspace_id, access_code_ids)
-    )
+    batch = AccessCodesBatch(workspace=workspace, devices=devices, created_by=created_by)
+    access_codes = batch.add(drafts)
+    batch.write()
+    batch.push_on_commit()
     return access_codes
 
 

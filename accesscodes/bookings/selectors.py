@@ -71,6 +71,26 @@ def unit_doors(*, workspace, unit: Unit) -> list[Device]:
     )
 
 
+def unit_door_ids_by_unit(*, workspace, units: list[Unit]) -> dict[int, list[int]]:
+    """`{unit id: [device id, ...]}`: each unit's own doors and its property's shared doors, in id order
+    (removed ones included), for many units in two queries."""
+    shared = defaultdict(set)
+    for property_id, device_id in (
+        PropertySharedDoor.objects.for_workspace(workspace)
+        .filter(property_id__in={unit.property_id for unit in units})
+        .values_list("property_id", "device_id")
+    ):
+        shared[property_id].add(device_id)
+    doors = {unit.pk: set(shared[unit.property_id]) for unit in units}
+    for unit_id, device_id in (
+        UnitDoor.objects.for_workspace(workspace)
+        .filter(unit_id__in=list(doors))
+        .values_list("unit_id", "device_id")
+    ):
+        doors[unit_id].add(device_id)
+    return {unit_id: sorted(device_ids) for unit_id, device_ids in doors.items()}
+
+
 def booking_codes_active(*, workspace, booking: Booking) -> list[BookingCode]:
     """The booking's codes that are still its own: not released, not removed from the lock."""
     if booking.pk is None:

@@ -53,10 +53,31 @@ CODE_ALERTS = [
 
 @dataclass
 class BookingOutcome:
-    booking: Booking
-    result: str  # created / updated / unchanged / stale
+    booking: Booking | None  # None only for an item of a batch that failed
+    result: str  # created / updated / unchanged / stale / cancelled; failed (a batch's item only)
     plan: Plan | None = None
     steps: tuple[Step, ...] = field(default_factory=tuple)
+    error: Exception | None = None  # why a batch's item failed
+
+
+@dataclass(frozen=True)
+class BookingUpsert:
+    """One booking to create or update: what `booking_upsert` takes, for `bookings_upsert_batch`."""
+
+    source: str
+    external_id: str
+    unit: Unit
+    check_in: date | datetime
+    check_out: date | datetime
+    guest_name: str = ""
+    guest_email: str = ""
+    guest_phone: str = ""
+    provided_pin: str = ""
+    status: str = Booking.Status.CONFIRMED
+    source_updated_at: datetime | None = None
+
+    def as_kwargs(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 def _stay_moment(value, *, default_time, property) -> datetime:
@@ -85,19 +106,10 @@ def booking_upsert(
     """Create or update the booking (source + external id) and make its doors hold exactly its plan.
     A date without a time means the property's check-in / check-out time in the property's zone."""
     now = now or timezone.now()
-    if unit.workspace_id != workspace.pk:
-        raise ValidationError({"unit": "This unit belongs to another workspace."})
-    property = unit.property
-    values = {
-        "unit": unit,
-        "guest_name": guest_name,
-        "guest_email": guest_email,
-        "guest_phone": guest_phone,
-        "provided_pin": provided_pin,
-        "check_in": _stay_moment(check_in, default_time=property.check_in_time, property=property),
-        "check_out": _stay_moment(check_out, default_time=property.check_out_time, property=property),
-        "status": status,
-    }
+    values = _booking_values(
+        workspace=workspace, unit=unit, check_in=check_in, check_out=check_out, guest_name=guest_name,
+        guest_email=guest_email, guest_phone=guest_phone, provided_pin=provided_pin, status=status,
+    )  # fmt: skip
     booking = (
         Booking.objects.for_workspace(workspace)
         .select_for_update()
@@ -110,9 +122,38 @@ def booking_upsert(
     created = booking is None
     if created:
         booking = Booking(workspace=workspace, source=source, external_id=external_id)
+    timeline = _booking_change(booking, values, source_updated_at=source_updated_at, created=created)
+    if timeline is None:
+        return BookingOutcome(booking=booking, result="unchanged")
+    the_plan, steps = _apply(booking=booking, timeline=timeline, now=now, created=created)
+    return BookingOutcome(
+        booking=booking, result="created" if created else "updated", plan=the_plan, steps=steps
+    )
+
+
+def _booking_values(*, workspace, unit: Unit, check_in, check_out, **fields) -> dict:
+    """The booking's fields as stored: a date alone means the property's time in the property's zone."""
+    if unit.workspace_id != workspace.pk:
+        raise ValidationError({"unit": "This unit belongs to another workspace."})
+    property = unit.property
+    return {
+        "unit": unit,
+        "guest_name": fields["guest_name"],
+        "guest_email": fields["guest_email"],
+        "guest_phone": fields["guest_phone"],
+        "provided_pin": fields["provided_pin"],
+        "check_in": _stay_moment(check_in, default_time=property.check_in_time, property=property),
+        "check_out": _stay_moment(check_out, default_time=property.check_out_time, property=property),
+        "status": fields["status"],
+    }
+
+
+def _booking_change(booking: Booking, values: dict, *, source_updated_at, created) -> BookingTimeline | None:
+    """Set the values on the booking, validate it and start its timeline with what was received; None when
+    an existing booking already has these values."""
     changed = [name for name, value in values.items() if getattr(booking, name, None) != value]
     if not created and not changed:
-        return BookingOutcome(booking=booking, result="unchanged")
+        return None
     for name, value in values.items():
         setattr(booking, name, value)
     if source_updated_at is not None:
@@ -124,10 +165,7 @@ def booking_upsert(
         message="Booking received." if created else f"Booking changed: {', '.join(changed)}.",
         data={"fields": changed},
     )
-    the_plan, steps = _apply(booking=booking, timeline=timeline, now=now, created=created)
-    return BookingOutcome(
-        booking=booking, result="created" if created else "updated", plan=the_plan, steps=steps
-    )
+    return timeline
 
 
 @transaction.atomic
@@ -260,26 +298,32 @@ def _apply(
 
 
 def _create_codes(booking: Booking, timeline: BookingTimeline, creates: list[Step], locked) -> None:
-    new_codes = access_codes_create(
-        workspace=booking.workspace,
-        devices=locked,
-        drafts=[
-            NewAccessCode(
-                device_id=step.planned.door_key,
-                name=step.planned.name,
-                code=step.planned.code or "",
-                starts_at=step.planned.starts_at,
-                ends_at=step.planned.ends_at,
-                is_offline_access_code=step.planned.is_offline_access_code,
-                is_one_time_use=step.planned.kind is Kind.ONE_TIME,
-                max_time_rounding=step.planned.max_time_rounding,
-                use_backup_access_code_pool=step.planned.use_backup_access_code_pool,
-                common_code_key=step.planned.common_code_key or "",
-            )
-            for step in creates
-        ],
-    )
-    BookingCode.objects.bulk_create(
+    new_codes = access_codes_create(workspace=booking.workspace, devices=locked, drafts=_code_drafts(creates))
+    BookingCode.objects.bulk_create(_code_links(booking, creates, new_codes))
+    _record_creates(timeline, creates)
+
+
+def _code_drafts(creates: list[Step]) -> list[NewAccessCode]:
+    return [
+        NewAccessCode(
+            device_id=step.planned.door_key,
+            name=step.planned.name,
+            code=step.planned.code or "",
+            starts_at=step.planned.starts_at,
+            ends_at=step.planned.ends_at,
+            is_offline_access_code=step.planned.is_offline_access_code,
+            is_one_time_use=step.planned.kind is Kind.ONE_TIME,
+            max_time_rounding=step.planned.max_time_rounding,
+            use_backup_access_code_pool=step.planned.use_backup_access_code_pool,
+            common_code_key=step.planned.common_code_key or "",
+        )
+        for step in creates
+    ]
+
+
+def _code_links(booking: Booking, creates: list[Step], access_codes) -> list[BookingCode]:
+    """The booking's links to its new codes (saved by the time the links are: their ids are read then)."""
+    return [
         BookingCode(
             workspace_id=booking.workspace_id,
             booking=booking,
@@ -287,8 +331,11 @@ def _create_codes(booking: Booking, timeline: BookingTimeline, creates: list[Ste
             device_id=step.planned.door_key,
             part=step.planned.part,
         )
-        for step, access_code in zip(creates, new_codes, strict=True)
-    )
+        for step, access_code in zip(creates, access_codes, strict=True)
+    ]
+
+
+def _record_creates(timeline: BookingTimeline, creates: list[Step]) -> None:
     for step in creates:
         message = f"Code planned for {step.planned.door_name}; sending to Seam."
         _record_step(timeline, step, "code_created", message)

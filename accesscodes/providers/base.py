@@ -108,7 +108,10 @@ def _utc_draft(draft: CodeDraft) -> CodeDraft:
 
 
 def _utc_other(other: OtherCode) -> OtherCode:
-    return dataclasses.replace(other, starts_at=as_utc(other.starts_at), ends_at=as_utc(other.ends_at))
+    starts_at, ends_at = as_utc(other.starts_at), as_utc(other.ends_at)
+    if starts_at is other.starts_at and ends_at is other.ends_at:
+        return other  # already UTC (as read from the database): a lock's every code is judged per draft
+    return dataclasses.replace(other, starts_at=starts_at, ends_at=ends_at)
 
 
 def clean_code(code: str | None) -> str | None:

@@ -5,6 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django_q.models import OrmQ
 
 from accesscodes.bookings.ical.services import calendar_feed_claim, calendar_feed_import
 from accesscodes.bookings.models import (
@@ -67,6 +68,22 @@ def test_an_airbnb_feed_gives_bookings_at_the_propertys_times_and_ignores_blocks
     assert AccessCode.objects.for_workspace(feed.workspace_id).count() == 2
     feed = fresh(feed)
     assert feed.is_healthy and feed.last_success_at == BEFORE_THE_STAYS and feed.events_seen == 3
+
+
+def test_a_calendars_new_bookings_are_written_together_and_pushed_by_one_task(
+    feed_server, make_feed, django_capture_on_commit_callbacks
+):
+    feed_server.serve_file("/calendar.ics", "google.ics")
+    feed = make_feed()
+    OrmQ.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = run(feed, BEFORE_THE_STAYS)
+    assert result.counts["created"] == 3
+    (task,) = [entry.task for entry in OrmQ.objects.all()]
+    assert task["func"] == "accesscodes.tasks.push_access_codes"
+    assert sorted(task["args"][1]) == sorted(
+        AccessCode.objects.for_workspace(feed.workspace_id).values_list("pk", flat=True)
+    )
 
 
 def test_the_same_feed_again_changes_nothing(feed_server, make_feed):

@@ -1,7 +1,7 @@
 """Importing a calendar feed into bookings.
 
-Each event becomes a booking through `booking_upsert` (source "ical:<feed id>", external id = the UID);
-blocks never do. The outage guard: a failed fetch, an HTTP error, an invalid file or a calendar without a
+Each event becomes a booking (source "ical:<feed id>", external id = the UID), all of a calendar's in one
+`bookings_upsert_batch`; blocks never do. The outage guard: a failed fetch, an HTTP error, an invalid file or a calendar without a
 valid event changes no booking at all; a booking is cancelled only once it has been missing from 3
 successful fetches in a row, and never while the guest is in the stay (an alert instead, as for an empty
 calendar during a stay). A stay that is
@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django_q.tasks import async_task
 
 from accesscodes.bookings.alerts import alert_open, alerts_resolve
+from accesscodes.bookings.batch import bookings_upsert_batch
 from accesscodes.bookings.ical.fetch import FeedFetchError, feed_fetch
 from accesscodes.bookings.ical.parse import FeedEvent, InvalidFeed, ParsedFeed, parse_feed
 from accesscodes.bookings.ical.selectors import calendar_feed_entries, feed_booking
@@ -27,7 +28,7 @@ from accesscodes.bookings.ical.url_safety import validate_feed_url
 from accesscodes.bookings.models import Alert, Booking, CalendarFeed, CalendarFeedEntry
 from accesscodes.bookings.planner import stay_moment
 from accesscodes.bookings.selectors import property_zone
-from accesscodes.bookings.services import booking_cancel, booking_upsert
+from accesscodes.bookings.services import BookingOutcome, BookingUpsert, booking_cancel
 from accesscodes.bookings.timeline import booking_event_record
 
 logger = logging.getLogger(__name__)
@@ -114,13 +115,15 @@ def calendar_feed_import(*, feed: CalendarFeed, now) -> FeedImportResult:
 
 
 def _import_events(feed, parsed: ParsedFeed, *, entries, now, counts) -> set[str]:
-    """Import every event; write each UID's entry (one query). Returns the UIDs the calendar holds."""
+    """Import every event: cancellations one by one, the other events' bookings in one batch; write each
+    UID's entry (one query). Returns the UIDs the calendar holds."""
     rows = {}
     for broken in parsed.broken:
         counts["failed"] += 1
         if broken.uid:
             existing = entries.get(broken.uid)
             rows[broken.uid] = (existing.booking_id if existing else None, broken.reason)
+    upserts = []
     for event in parsed.events:
         if event.is_block:
             counts["blocks"] += 1
@@ -131,8 +134,16 @@ def _import_events(feed, parsed: ParsedFeed, *, entries, now, counts) -> set[str
             if existing is not None:
                 rows[event.uid] = (existing.booking_id, "")
             continue
-        booking_id, error = _import_event(feed, event, existing=existing, now=now, counts=counts)
-        rows[event.uid] = (booking_id, error)
+        if event.is_cancelled:
+            rows[event.uid] = _cancel_event(feed, event, existing=existing, now=now, counts=counts)
+        else:
+            upserts.append(event)
+    outcomes = bookings_upsert_batch(
+        workspace=feed.workspace, items=[_booking_upsert(feed, event) for event in upserts], now=now
+    )
+    for event, outcome in zip(upserts, outcomes, strict=True):
+        existing = entries.get(event.uid)
+        rows[event.uid] = _recorded(feed, outcome, existing=existing, counts=counts)
     CalendarFeedEntry.objects.bulk_create(
         [
             CalendarFeedEntry(
@@ -153,53 +164,58 @@ def _import_events(feed, parsed: ParsedFeed, *, entries, now, counts) -> set[str
     return set(rows)
 
 
-def _import_event(feed, event: FeedEvent, *, existing, now, counts) -> tuple[int | None, str]:
+def _booking_upsert(feed, event: FeedEvent) -> BookingUpsert:
+    return BookingUpsert(
+        source=feed.source,
+        external_id=event.uid,
+        unit=feed.unit,
+        check_in=event.start,
+        check_out=event.end,
+        guest_name=event.summary[:200],
+        guest_phone=event.phone_last_digits,
+        source_updated_at=event.last_modified,
+    )
+
+
+def _cancel_event(feed, event: FeedEvent, *, existing, now, counts) -> tuple[int | None, str]:
     """(booking id, error): one event's failure is its own, recorded on its entry."""
-    booking_id = existing.booking_id if existing else None
+    booking = feed_booking(feed=feed, uid=event.uid)
+    if booking is None:
+        counts["skipped"] += 1
+        return None, ""
     try:
-        if event.is_cancelled:
-            booking = feed_booking(feed=feed, uid=event.uid)
-            if booking is None:
-                counts["skipped"] += 1
-                return None, ""
-            outcome = booking_cancel(booking=booking, source_updated_at=event.last_modified, now=now)
-        else:
-            outcome = booking_upsert(
-                workspace=feed.workspace,
-                source=feed.source,
-                external_id=event.uid,
-                unit=feed.unit,
-                check_in=event.start,
-                check_out=event.end,
-                guest_name=event.summary[:200],
-                guest_phone=event.phone_last_digits,
-                source_updated_at=event.last_modified,
-                now=now,
-            )
+        outcome = booking_cancel(booking=booking, source_updated_at=event.last_modified, now=now)
     except ValidationError as error:
-        counts["failed"] += 1
-        return booking_id, _validation_message(error)
+        outcome = BookingOutcome(booking=None, result="failed", error=error)
     except Exception as error:  # one event must not stop the others
         logger.exception("Calendar feed %s: event %s could not be imported", feed.pk, event.uid)
-        counts["failed"] += 1
-        return booking_id, f"Unexpected error ({type(error).__name__}); the server log has the details."
+        outcome = BookingOutcome(booking=None, result="failed", error=error)
+    return _recorded(feed, outcome, existing=existing, counts=counts)
+
+
+def _recorded(feed, outcome: BookingOutcome, *, existing, counts) -> tuple[int | None, str]:
+    """Count the event's outcome; (booking id, error) for its entry (an unexpected error is already logged)."""
     counts[outcome.result] += 1
+    if outcome.result == "failed":
+        return (existing.booking_id if existing else None), _error_message(outcome.error)
     # feed.events_seen is still the previous fetch's: after an empty one, its alerts may be open.
     if existing is not None and (existing.missed_fetches or not feed.events_seen):
         alerts_resolve(booking=outcome.booking, kinds=[Alert.Kind.MISSING_FROM_FEED])
     return outcome.booking.pk, ""
 
 
+def _error_message(error: Exception) -> str:
+    if not isinstance(error, ValidationError):
+        return f"Unexpected error ({type(error).__name__}); the server log has the details."
+    if hasattr(error, "message_dict"):
+        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+    return " ".join(error.messages)
+
+
 def _is_over(event: FeedEvent, feed, now) -> bool:
     property = feed.unit.property
     check_out = stay_moment(event.end, default_time=property.check_out_time, zone=property_zone(property))
     return check_out <= now
-
-
-def _validation_message(error: ValidationError) -> str:
-    if hasattr(error, "message_dict"):
-        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
-    return " ".join(error.messages)
 
 
 # -- the outage guard --------------------------------------------------------------------------------
