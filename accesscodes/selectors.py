@@ -103,14 +103,18 @@ def code_phase(access_code: AccessCode, *, now) -> str:
     return "active"
 
 
+def advised_actions(access_code: AccessCode) -> set[str]:
+    """The actions the explanations of the code's errors and warnings advise."""
+    issues = [*access_code.errors, *access_code.warnings]
+    return {access_code_issue_words(issue).action for issue in issues} - {""}
+
+
 def offered_actions(access_code: AccessCode) -> set[str]:
     """The buttons the code's page offers an editor: retry while the Seam work is not done or an issue's
     advice says to retry; a backup code when the code uses the pool and the advice names one or it failed."""
     if access_code.is_removed:
         return set()
-    advised = {
-        access_code_issue_words(issue).action for issue in [*access_code.errors, *access_code.warnings]
-    }
+    advised = advised_actions(access_code)
     actions = set()
     if access_code.sync_state != AccessCode.SyncState.IN_SYNC or RETRY in advised:
         actions.add(RETRY)

@@ -13,6 +13,7 @@ from accesscodes.selectors import (
     access_code_history,
     access_code_rows,
     access_codes_for_workspace,
+    advised_actions,
     deletion_refusal,
     device_form_options,
     device_rules,
@@ -172,6 +173,7 @@ class AccessCodeDetailView(WorkspaceView):
         return modification_refusal(access_code)
 
     def detail_page(self, access_code, form, status):
+        offered = offered_actions(access_code) if self.access.can_edit else set()
         return self.render_page(
             "accesscodes/access_code_detail.html",
             status=status,
@@ -181,7 +183,9 @@ class AccessCodeDetailView(WorkspaceView):
             form=form,
             modification_refusal=self.change_refusal(access_code),
             deletion_refusal=deletion_refusal(access_code),
-            offered_actions=offered_actions(access_code) if self.access.can_edit else set(),
+            offered_actions=offered,
+            # An action offered next to the problem that advises it is not repeated in the page's buttons.
+            bar_actions=offered - advised_actions(access_code),
         )
 
 

@@ -513,7 +513,8 @@ class Provider:
     def _describe_code(self, device: DeviceFacts) -> list[str]:
         types = self.constraint_types(device)
         sentences = []
-        if dc.CANNOT_SPECIFY_PIN not in types:
+        # PIN rules only where some code on this lock takes a chosen PIN (not an offline-only igloohome).
+        if dc.CANNOT_SPECIFY_PIN not in types and self.form_options(device).custom_pin:
             low, high = self.code_length
             sentences.append(
                 f"{self._code_noun('Codes')} are {low} to {high} digits (0-9); leave the code empty to have one generated."

@@ -297,6 +297,7 @@ def test_a_failed_set_offers_the_retry_its_advice_names(alice_client, workspace_
     assert "The lock did not accept the code." in block and "What to do:" in block
     retry = reverse("access_code_retry", args=["alpha", access_code.pk])
     assert f'action="{retry}"' in block  # next to the advice, although the code is in sync with Seam
+    assert html.count(f'action="{retry}"') == 1  # and not repeated among the page's buttons
     assert "Seam: Lock rejected the code" in block
 
 
