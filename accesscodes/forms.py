@@ -78,7 +78,9 @@ def canonical_rounding(value):
 class AccessCodeForm(forms.ModelForm):
     """A new code on a lock. Field definitions come from the model and its clean() is the one source of
     rules: without a device this form runs the model's device-free checks only, and the service validates
-    again with the device (`add_service_errors` puts its messages on the fields)."""
+    again with the device (`add_service_errors` puts its messages on the fields). Given the lock's
+    `options` (its provider's answer), it keeps only the fields the lock supports; the views pass the
+    service `service_values`, which adds the values the lock fixes."""
 
     max_time_rounding = MaxTimeRoundingField(
         initial=AccessCode._meta.get_field("max_time_rounding").default,

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from accesscodes.backup import access_code_backup_pull
 from accesscodes.filters import AccessCodeFilterForm
@@ -163,11 +164,14 @@ class AccessCodeDetailView(WorkspaceView):
     def change_refusal(self, access_code) -> str | None:
         """Why the page offers no change form: the lock's rules, or a window the form cannot show."""
         window = [moment for moment in (access_code.starts_at, access_code.ends_at) if moment is not None]
-        if not all(fits_zone(moment) for moment in window):
+        form_zone = device_zone_name(device=access_code.device) or self.workspace.timezone
+        with timezone.override(form_zone):
+            fits = all(fits_zone(moment) for moment in window)
+        if not fits:
             # A code adopted from Seam can carry any date; a form showing it in UTC as if it were local
             # time would move the window when saved.
             return (
-                f"This code's window reaches past the end of the calendar in {self.workspace.timezone}, so it "
+                f"This code's window reaches past the end of the calendar in {form_zone}, so it "
                 "cannot be edited here. Delete it and create a new one."
             )
         return modification_refusal(access_code)

@@ -2,6 +2,7 @@
 deleted through its confirmation, and the code form of each kind of lock (screenshots to look at)."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +15,8 @@ from accesscodes.services import access_code_create
 from devices.models import Device
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+OFFLINE = re.compile(r"^offline$")  # the red status badge, not an explained problem that says "offline"
 
 ORACODE_METADATA = {
     "iana_timezone": "America/Los_Angeles",
@@ -181,3 +184,28 @@ def test_a_failed_code_explains_itself_and_offers_the_retry_it_advises(
     screenshot(page, "code-failed-explained")
     problem.locator("text=Retry now").click()
     expect(page.locator(".messages")).to_contain_text("Retry queued.")
+
+
+def test_the_device_list_speaks_in_words(page, live_server, workspace_a, screenshot):
+    lock(workspace_a, "Front door", **LOCK_KINDS["august"][0])
+    lock(workspace_a, "Garden shed", **LOCK_KINDS["igloohome-offline-only"][0])
+    lock(
+        workspace_a,
+        "Back door",
+        manufacturer="august",
+        online=False,
+        can_program_online_access_codes=True,
+        errors=[{"error_code": "device_offline", "message": "Device offline"}],
+    )
+    lock(workspace_a, "Office", **LOCK_KINDS["oracode"][0])
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/w/alpha/devices/")
+    shed = page.locator("tr", has_text="Garden shed")
+    expect(shed).to_contain_text("offline codes only")
+    expect(page.locator("tr", has_text="Office")).to_contain_text("dormakaba Oracode")
+    back = page.locator("tr", has_text="Back door")
+    expect(back.locator(".badge.bad", has_text=OFFLINE)).to_be_visible()
+    expect(back).to_contain_text("Lock offline")
+    screenshot(page, "device-list-words")
+    # Only the lock that should be online is a red "offline".
+    expect(page.locator(".badge.bad", has_text=OFFLINE)).to_have_count(1)
