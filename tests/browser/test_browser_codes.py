@@ -6,7 +6,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_helpers import log_in
+from browser_helpers import PHONE, horizontal_overflow, log_in
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -209,3 +209,23 @@ def test_the_device_list_speaks_in_words(page, live_server, workspace_a, screens
     screenshot(page, "device-list-words")
     # Only the lock that should be online is a red "offline".
     expect(page.locator(".badge.bad", has_text=OFFLINE)).to_have_count(1)
+
+
+def test_the_code_pages_fit_a_phone(page, live_server, workspace_a, screenshot):
+    shed = lock(workspace_a, "Garden shed", **LOCK_KINDS["igloohome-offline-only"][0])
+    front = lock(workspace_a, "Front door", **LOCK_KINDS["ultraloq"][0])
+    access_code = access_code_create(workspace=workspace_a, device=front, name="Ada", code="4821")
+    AccessCode.objects.for_workspace(workspace_a).filter(pk=access_code.pk).update(
+        errors=[{"error_code": "failed_to_set_on_device", "message": "Lock rejected the code"}]
+    )
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, "alice")
+    for name, path in [
+        ("code-form-phone", f"/w/alpha/codes/new/?device={shed.pk}"),
+        ("code-detail-phone", f"/w/alpha/codes/{access_code.pk}/"),
+        ("code-delete-phone", f"/w/alpha/codes/{access_code.pk}/delete/"),
+        ("device-detail-phone", f"/w/alpha/devices/{front.pk}/"),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        screenshot(page, name)
+        assert horizontal_overflow(page) == 0, path
