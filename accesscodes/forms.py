@@ -30,16 +30,6 @@ class DateTimeInRangeField(forms.DateTimeField):
     The zone is the lock's when the form knows the lock (`zone`), else the active one (the view activates
     the workspace's)."""
 
-    zone = None
-
-    def to_python(self, value):
-        with timezone.override(self.zone or timezone.get_current_timezone()):
-            return self._to_python_in_zone(value)
-
-    def prepare_value(self, value):
-        with timezone.override(self.zone or timezone.get_current_timezone()):
-            return super().prepare_value(value)
-
     widget = forms.DateTimeInput(
         attrs={
             "type": "datetime-local",
@@ -48,6 +38,15 @@ class DateTimeInRangeField(forms.DateTimeField):
         },
         format="%Y-%m-%dT%H:%M",
     )
+    zone = None  # a tzinfo; set per form instance
+
+    def to_python(self, value):
+        with timezone.override(self.zone or timezone.get_current_timezone()):
+            return self._to_python_in_zone(value)
+
+    def prepare_value(self, value):
+        with timezone.override(self.zone or timezone.get_current_timezone()):
+            return super().prepare_value(value)
 
     def _to_python_in_zone(self, value):
         value = super().to_python(value)
