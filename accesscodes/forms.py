@@ -1,4 +1,5 @@
 import copy
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -11,15 +12,23 @@ from accesscodes.models import (
     AccessCode,
     is_within_date_range,
 )
-from accesscodes.providers.base import ROUNDING_ALLOWANCES
+from accesscodes.providers.base import ROUNDING_ALLOWANCES, FormOptions
+from accesscodes.providers.windows import hours_text
 
 # Seam accepts "1hour"/"1h" and "1day"/"1d"; people choose between the two meanings.
-ROUNDING_CHOICES = [("1hour", "Up to 1 hour"), ("1day", "Up to 1 day")]
+ROUNDING_CHOICES = [
+    ("1hour", "Up to 1 hour: the code keeps its hours"),
+    ("1day", "Up to 1 day: Seam may round the code to whole days"),
+]
+
+# Fields that only mean something for online codes (Seam sends, schedules and guards those).
+ONLINE_ONLY_FIELDS = ("allow_external_modification", "prefer_native_scheduling")
 
 
 class DateTimeInRangeField(forms.DateTimeField):
-    """A time typed on the active zone's clock (the view activates the workspace's), refused outside the
-    accepted years with a message on the field."""
+    """A time typed on a zone's clock, refused outside the accepted years with a message on the field.
+    The zone is the lock's when the form knows the lock (`zone`), else the active one (the view activates
+    the workspace's)."""
 
     widget = forms.DateTimeInput(
         attrs={
@@ -29,8 +38,17 @@ class DateTimeInRangeField(forms.DateTimeField):
         },
         format="%Y-%m-%dT%H:%M",
     )
+    zone = None  # a tzinfo; set per form instance
 
     def to_python(self, value):
+        with timezone.override(self.zone or timezone.get_current_timezone()):
+            return self._to_python_in_zone(value)
+
+    def prepare_value(self, value):
+        with timezone.override(self.zone or timezone.get_current_timezone()):
+            return super().prepare_value(value)
+
+    def _to_python_in_zone(self, value):
         value = super().to_python(value)
         if value is not None and not is_within_date_range(value, timezone.get_current_timezone()):
             raise ValidationError(DATE_OUT_OF_RANGE, code="date_out_of_range")
@@ -59,11 +77,14 @@ def canonical_rounding(value):
 class AccessCodeForm(forms.ModelForm):
     """A new code on a lock. Field definitions come from the model and its clean() is the one source of
     rules: without a device this form runs the model's device-free checks only, and the service validates
-    again with the device (`add_service_errors` puts its messages on the fields)."""
+    again with the device (`add_service_errors` puts its messages on the fields). Given the lock's
+    `options` (its provider's answer), it keeps only the fields the lock supports; the views pass the
+    service `service_values`, which adds the values the lock fixes."""
 
     max_time_rounding = MaxTimeRoundingField(
         initial=AccessCode._meta.get_field("max_time_rounding").default,
         label="Time rounding Seam may apply",
+        widget=forms.RadioSelect,
         help_text="For offline codes only. igloohome codes longer than 28 days must start and end at the "
         "same time of day; “Up to 1 day” lets Seam round such a code to whole days.",
     )
@@ -108,10 +129,58 @@ class AccessCodeForm(forms.ModelForm):
             "spare code prepared in advance. Time-bound online codes only.",
         }
 
-    def __init__(self, *args, instance=None, **kwargs):
+    def __init__(self, *args, instance=None, options: FormOptions | None = None, zone_name="", **kwargs):
+        """`options`: what the lock supports (`accesscodes.providers.form_options`); the form then shows
+        only those fields. `zone_name`: the zone the times are typed in (the lock's)."""
         # The model validation edits the instance in place; the caller's code stays as stored until the
         # service saves it.
         super().__init__(*args, instance=None if instance is None else copy.copy(instance), **kwargs)
+        self.fixed = {}
+        self.zone_label = zone_name
+        if options is not None:
+            self._fit_to_lock(options)
+        if zone_name:
+            for name in ("starts_at", "ends_at"):
+                if name in self.fields:
+                    self.fields[name].zone = ZoneInfo(zone_name)
+        for name, value in self.fixed.items():
+            setattr(self.instance, name, value)
+
+    def _fit_to_lock(self, options: FormOptions) -> None:
+        """Drop what this lock does not support; a choice the lock leaves to one value is fixed to it."""
+        unsupported = []
+        if not options.custom_pin:
+            unsupported.append("code")
+        elif options.pin_note and "code" in self.fields:
+            self.fields["code"].help_text += f" {options.pin_note}"
+        if not (options.online and options.offline) and "is_offline_access_code" in self.fields:
+            unsupported.append("is_offline_access_code")
+            self.fixed["is_offline_access_code"] = options.offline_only
+        if not options.one_time_use:
+            unsupported.append("is_one_time_use")
+        if not options.time_rounding:
+            unsupported.append("max_time_rounding")
+        if not options.online:
+            unsupported.extend(ONLINE_ONLY_FIELDS)
+        if not options.backup_pool:
+            unsupported.append("use_backup_access_code_pool")
+        for name in unsupported:
+            self.fields.pop(name, None)
+        if options.offline_only and "starts_at" in self.fields:
+            self.fields["starts_at"].help_text = "This lock takes offline codes only: set a start and an end."
+        if "ends_at" in self.fields:
+            self.fields["ends_at"].help_text = (
+                f"A one-time-use code may leave this empty: it lasts {hours_text(options.one_time_use_lasts)} "
+                "from its start."
+                if options.one_time_use_lasts
+                else ""
+            )
+
+    @property
+    def service_values(self) -> dict:
+        """What the service gets: the typed values plus those the lock fixes (an offline-only lock's codes
+        are offline)."""
+        return {**self.cleaned_data, **self.fixed}
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Put the service's (the rules') messages on the fields they are about."""

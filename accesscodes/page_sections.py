@@ -1,9 +1,8 @@
 """What the access codes app adds to the pages of the layers below it (registered in `ready()`)."""
 
-from accesscodes.explanations import explain
 from accesscodes.forms import AccessCodeForm
 from accesscodes.selectors import access_code_counts, access_codes_for_device, device_rules
-from accesscodes.views import code_page
+from accesscodes.views import code_form, code_page
 from devices.page_sections import device_page
 from portal.page_sections import Section, workspace_page
 
@@ -18,10 +17,11 @@ def device_codes_section(*, request, access, device) -> Section:
             "device": device,
             "page": page,
             "rows": rows,
-            "device_issues": [explain(issue) for issue in [*device.errors, *device.warnings]],
             "can_create": can_create,
             "rules": device_rules(device=device) if can_create else [],
-            "form": AccessCodeForm() if can_create else None,
+            "form": code_form(AccessCodeForm, device=device, workspace=access.workspace)
+            if can_create
+            else None,
         },
     )
 

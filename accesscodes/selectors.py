@@ -1,14 +1,18 @@
 from collections import defaultdict
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
-from accesscodes.explanations import explain
+from accesscodes.explanations import BACKUP, RETRY, access_code_issue_words, explain
 from accesscodes.models import OTHER_CODE_FIELDS, AccessCode, AccessCodeEvent
 from accesscodes.provider_facts import code_draft, device_facts, other_code
 from accesscodes.providers import (
+    FormOptions,
     deletion_block_reason,
     describe_rules,
     device_local_window,
+    form_options,
+    lock_zone_name,
     modification_block_reason,
 )
 
@@ -76,6 +80,55 @@ def device_rules(*, device) -> list[str]:
     return describe_rules(device_facts(device))
 
 
+def device_form_options(*, device) -> FormOptions:
+    """Which of the code form's fields this lock supports (its provider decides)."""
+    return form_options(device_facts(device))
+
+
+def device_zone_name(*, device) -> str | None:
+    """The zone the lock keeps time in, when it reports one the portal trusts."""
+    return lock_zone_name(device_facts(device))
+
+
+def code_phase(access_code: AccessCode, *, now) -> str:
+    """Where the code is in its life, in a manager's words: upcoming, active, expired, failed (or removed).
+    Failed wins over the window: a code Seam refused, or reports errors on, needs someone either way."""
+    if access_code.is_removed:
+        return "removed"
+    if access_code.sync_state == AccessCode.SyncState.FAILED or access_code.errors:
+        return "failed"
+    if access_code.ends_at is not None and access_code.ends_at <= now:
+        return "expired"
+    if access_code.starts_at is not None and access_code.starts_at > now:
+        return "upcoming"
+    return "active"
+
+
+def advised_actions(access_code: AccessCode) -> set[str]:
+    """The actions the explanations of the code's errors and warnings advise."""
+    issues = [*access_code.errors, *access_code.warnings]
+    return {access_code_issue_words(issue).action for issue in issues} - {""}
+
+
+def offered_actions(access_code: AccessCode) -> set[str]:
+    """The buttons the code's page offers an editor: retry while the Seam work is not done or an issue's
+    advice says to retry; a backup code when the code uses the pool and the advice names one or it failed."""
+    if access_code.is_removed:
+        return set()
+    advised = advised_actions(access_code)
+    actions = set()
+    if access_code.sync_state != AccessCode.SyncState.IN_SYNC or RETRY in advised:
+        actions.add(RETRY)
+    if (
+        access_code.use_backup_access_code_pool
+        and access_code.seam_access_code_id
+        and not access_code.backup_access_code
+        and (BACKUP in advised or access_code.errors)
+    ):
+        actions.add(BACKUP)
+    return actions
+
+
 def local_window(*, access_code) -> dict | None:
     """The window on the lock's own clock (what an Ultraloq keypad uses), formatted, or None.
     Formatted here because templates would convert aware datetimes to the viewer's timezone."""
@@ -100,11 +153,13 @@ def local_window(*, access_code) -> dict | None:
 
 def access_code_rows(*, access_codes) -> list[dict]:
     """What a list shows per code, from codes loaded with their device (no query per row)."""
+    now = timezone.now()
     return [
         {
             "code": access_code,
             "local_window": local_window(access_code=access_code),
             "issues": [explain(issue) for issue in [*access_code.errors, *access_code.warnings]],
+            "scheduled": code_phase(access_code, now=now) == "upcoming",
         }
         for access_code in access_codes
     ]

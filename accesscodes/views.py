@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from accesscodes.backup import access_code_backup_pull
 from accesscodes.filters import AccessCodeFilterForm
@@ -13,9 +14,13 @@ from accesscodes.selectors import (
     access_code_history,
     access_code_rows,
     access_codes_for_workspace,
+    advised_actions,
     deletion_refusal,
+    device_form_options,
     device_rules,
+    device_zone_name,
     modification_refusal,
+    offered_actions,
 )
 from accesscodes.services import (
     access_code_create,
@@ -36,6 +41,24 @@ def code_page(request, access_codes):
     last page rather than an error."""
     page = Paginator(access_codes, CODES_PER_PAGE).get_page(request.GET.get("page"))
     return page, access_code_rows(access_codes=page.object_list)
+
+
+def code_form(form_class, *, device, workspace, data=None, **kwargs):
+    """A create or change form fitted to the lock: only the fields it supports, times typed on its clock
+    (the workspace's when the lock reports no zone), with the zone named next to them."""
+    lock_zone = device_zone_name(device=device)
+    form = form_class(
+        data,
+        options=device_form_options(device=device),
+        zone_name=lock_zone or workspace.timezone,
+        **kwargs,
+    )
+    form.zone_label = (
+        f"{lock_zone}, the lock's time zone"
+        if lock_zone
+        else f"{workspace.timezone}, the workspace's time zone (the lock reports none)"
+    )
+    return form
 
 
 def access_code_or_404(workspace, pk) -> AccessCode:
@@ -80,15 +103,18 @@ class AccessCodeCreateView(WorkspaceView):
         return device
 
     def get(self, request):
-        return self.form_page(self.device(), AccessCodeForm(), status=200)
+        device = self.device()
+        return self.form_page(
+            device, code_form(AccessCodeForm, device=device, workspace=self.workspace), status=200
+        )
 
     def post(self, request):
         device = self.device()
-        form = AccessCodeForm(request.POST)
+        form = code_form(AccessCodeForm, device=device, workspace=self.workspace, data=request.POST)
         if form.is_valid():
             try:
                 access_code = access_code_create(
-                    workspace=self.workspace, device=device, created_by=request.user, **form.cleaned_data
+                    workspace=self.workspace, device=device, created_by=request.user, **form.service_values
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
@@ -117,7 +143,7 @@ class AccessCodeDetailView(WorkspaceView):
         form = self.edit_form(access_code, data=request.POST)
         if form.is_valid():
             try:
-                access_code_update(access_code=access_code, actor=request.user, **form.cleaned_data)
+                access_code_update(access_code=access_code, actor=request.user, **form.service_values)
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
@@ -125,24 +151,33 @@ class AccessCodeDetailView(WorkspaceView):
                 return redirect("access_code_detail", self.workspace.slug, access_code.pk)
         return self.detail_page(access_code, form, status=400)
 
-    @staticmethod
-    def edit_form(access_code, data=None):
+    def edit_form(self, access_code, data=None):
         initial = {field: getattr(access_code, field) for field in AccessCodeEditForm.base_fields}
-        return AccessCodeEditForm(data, initial=initial)
+        return code_form(
+            AccessCodeEditForm,
+            device=access_code.device,
+            workspace=self.workspace,
+            data=data,
+            initial=initial,
+        )
 
     def change_refusal(self, access_code) -> str | None:
         """Why the page offers no change form: the lock's rules, or a window the form cannot show."""
         window = [moment for moment in (access_code.starts_at, access_code.ends_at) if moment is not None]
-        if not all(fits_zone(moment) for moment in window):
+        form_zone = device_zone_name(device=access_code.device) or self.workspace.timezone
+        with timezone.override(form_zone):
+            fits = all(fits_zone(moment) for moment in window)
+        if not fits:
             # A code adopted from Seam can carry any date; a form showing it in UTC as if it were local
             # time would move the window when saved.
             return (
-                f"This code's window reaches past the end of the calendar in {self.workspace.timezone}, so it "
+                f"This code's window reaches past the end of the calendar in {form_zone}, so it "
                 "cannot be edited here. Delete it and create a new one."
             )
         return modification_refusal(access_code)
 
     def detail_page(self, access_code, form, status):
+        offered = offered_actions(access_code) if self.access.can_edit else set()
         return self.render_page(
             "accesscodes/access_code_detail.html",
             status=status,
@@ -152,6 +187,9 @@ class AccessCodeDetailView(WorkspaceView):
             form=form,
             modification_refusal=self.change_refusal(access_code),
             deletion_refusal=deletion_refusal(access_code),
+            offered_actions=offered,
+            # An action offered next to the problem that advises it is not repeated in the page's buttons.
+            bar_actions=offered - advised_actions(access_code),
         )
 
 
@@ -174,8 +212,21 @@ class AccessCodeActionView(WorkspaceView):
 
 
 class AccessCodeDeleteView(AccessCodeActionView):
+    """GET asks for confirmation (what deleting does, or why it cannot be done); POST deletes."""
+
+    http_method_names = ["get", "post"]
+    read_roles = CODE_EDITOR_ROLES
     action = staticmethod(access_code_delete)
     done = "Deletion requested."
+
+    def get(self, request, pk):
+        access_code = access_code_or_404(self.workspace, pk)
+        return self.render_page(
+            "accesscodes/access_code_delete.html",
+            access_code=access_code,
+            row=access_code_rows(access_codes=[access_code])[0],
+            deletion_refusal=deletion_refusal(access_code),
+        )
 
 
 class AccessCodeRetryView(AccessCodeActionView):

@@ -16,10 +16,15 @@ DEVICE_HEALTH_CHOICES = [
     ("warnings", "Warnings"),
     ("errors", "Errors"),
 ]
+# A lock without a bridge (igloohome, dormakaba Oracode) is never online: it takes offline codes only, and
+# being offline is not a fault (`devices.explanations.is_offline_by_design`).
+_OFFLINE_BY_DESIGN = Q(online=False, can_program_online_access_codes=False)
+_OFFLINE = Q(online=False, can_program_online_access_codes=True)
+
 DEVICE_HEALTH_FILTERS = {
     # Battery unknown is not a problem: many locks never report one.
-    "ok": Q(online=True) & ~_LOW_BATTERY & ~_HAS_WARNINGS & ~_HAS_ERRORS,
-    "offline": Q(online=False),
+    "ok": (Q(online=True) | _OFFLINE_BY_DESIGN) & ~_LOW_BATTERY & ~_HAS_WARNINGS & ~_HAS_ERRORS,
+    "offline": _OFFLINE,
     "low_battery": _LOW_BATTERY,
     "warnings": _HAS_WARNINGS,
     "errors": _HAS_ERRORS,
@@ -66,7 +71,8 @@ def device_health_summary(*, workspace) -> dict:
     counts = {
         "total": active,
         "online": active & Q(online=True),
-        "offline": active & Q(online=False),
+        "offline": active & _OFFLINE,
+        "offline_by_design": active & _OFFLINE_BY_DESIGN,
         "low_battery": active & _LOW_BATTERY,
         "with_warnings": active & _HAS_WARNINGS,
         "with_errors": active & _HAS_ERRORS,
@@ -78,6 +84,18 @@ def device_health_summary(*, workspace) -> dict:
         **{f"{name}_count": Count("pk", filter=condition) for name, condition in counts.items()}
     )
     return {name: totals[f"{name}_count"] for name in counts}
+
+
+def device_last_seen(*, device: Device, last_good_sync: SyncRun | None):
+    """When Seam last reported this lock: the workspace's last successful sync (it reads every device, and
+    did not mark this one removed), or a later Seam event about its health. None for a removed lock or
+    before the first successful sync. Not `last_changed_at`: an unchanged lock is still seen."""
+    if device.removed_at is not None:
+        return None
+    moments = [
+        moment for moment in (last_good_sync and last_good_sync.started_at, device.health_event_at) if moment
+    ]
+    return max(moments, default=None)
 
 
 def sync_run_latest(*, workspace) -> SyncRun | None:

@@ -39,9 +39,9 @@ class DeviceListView(WorkspaceView):
             health=device_health_summary(workspace=self.workspace),
             last_sync=last_sync,
             last_good_sync=(
-                sync_run_latest_succeeded(workspace=self.workspace)
-                if last_sync and last_sync.status == last_sync.Status.FAILED
-                else None
+                last_sync
+                if last_sync and last_sync.status == last_sync.Status.SUCCEEDED
+                else sync_run_latest_succeeded(workspace=self.workspace)
             ),
         )
 
@@ -59,6 +59,7 @@ class DeviceDetailView(WorkspaceView):
         return self.render_page(
             "devices/device_detail.html",
             device=device,
+            last_good_sync=sync_run_latest_succeeded(workspace=self.workspace),
             sections=device_page.sections(request=request, access=self.access, device=device),
         )
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from .base import Check, CodeDraft, DeviceFacts, OtherCode, Provider
+from .base import Check, CodeDraft, DeviceFacts, FormOptions, OtherCode, Provider
 from .dormakaba_oracode import DormakabaOracodeProvider
 from .igloohome import IgloohomeProvider
 from .kwikset import KwiksetProvider
@@ -85,6 +85,17 @@ def describe_rules(device: DeviceFacts) -> list[str]:
     return provider_for(device.manufacturer).describe(device)
 
 
+def form_options(device: DeviceFacts) -> FormOptions:
+    """Which of the code form's choices this lock supports."""
+    return provider_for(device.manufacturer).form_options(device)
+
+
+def lock_zone_name(device: DeviceFacts) -> str | None:
+    """The IANA zone the lock keeps time in, when it reports one the portal can trust and load."""
+    name = provider_for(device.manufacturer).timezone_name(device)
+    return name if load_zone(name) is not None else None
+
+
 def device_local_window(
     device: DeviceFacts, starts_at: datetime | None, ends_at: datetime | None
 ) -> tuple[datetime, datetime] | None:
@@ -100,12 +111,15 @@ __all__ = [
     "PROVIDERS",
     "CodeDraft",
     "DeviceFacts",
+    "FormOptions",
     "OtherCode",
     "Provider",
     "deletion_block_reason",
     "describe_rules",
     "device_local_window",
+    "form_options",
     "implied_ends_at",
+    "lock_zone_name",
     "modification_block_reason",
     "provider_for",
     "validate_access_code",

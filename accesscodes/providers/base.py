@@ -37,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from . import device_constraints as dc
@@ -86,6 +86,28 @@ class OtherCode:
     is_offline_access_code: bool
     is_one_time_use: bool
     name: str = ""
+
+
+@dataclass(frozen=True)
+class FormOptions:
+    """Which of the code form's choices mean something on this lock (the form shows only these).
+
+    `pin_note` says when a chosen PIN is taken by one kind of code only (igloohome with a bridge: online
+    codes take one, offline algoPINs are generated)."""
+
+    online: bool
+    offline: bool
+    custom_pin: bool
+    pin_note: str = ""
+    one_time_use: bool = False
+    # How long a one-time-use code sent with a start only lasts (igloohome: 24 h); None: it needs an end.
+    one_time_use_lasts: timedelta | None = None
+    time_rounding: bool = False
+    backup_pool: bool = False
+
+    @property
+    def offline_only(self) -> bool:
+        return self.offline and not self.online
 
 
 class Errors:
@@ -182,6 +204,8 @@ class Provider:
     supports_one_time_use: ClassVar[bool] = False
     supports_backup_pool: ClassVar[bool] = True
     code_noun: ClassVar[str] = ""  # "igloohome online (bridge) codes"; defaults to "<brand> codes"
+    # Whether Seam rounds this brand's offline windows, so that max_time_rounding means something.
+    rounds_offline_windows: ClassVar[bool] = False
 
     # ----- hooks a brand overrides -------------------------------------------------------------
 
@@ -229,6 +253,32 @@ class Provider:
                 "invalidate it at the lock: factory-reset the lock or re-pair your phone with it."
             )
         return None
+
+    def form_options(self, device: DeviceFacts) -> FormOptions:
+        online, offline = device.can_program_online_access_codes, device.can_program_offline_access_codes
+        kinds = [kind for kind, possible in ((False, online), (True, offline)) if possible]
+        refusals = {
+            kind: self.custom_code_refusal(device, CodeDraft(is_offline_access_code=kind)) for kind in kinds
+        }
+        custom_pin = any(refusal is None for refusal in refusals.values())
+        # The same rule answers why one kind of code takes no chosen PIN.
+        partial = [refusal for refusal in refusals.values() if refusal] if custom_pin else []
+        probe = CodeDraft(
+            starts_at=datetime(2030, 1, 1, tzinfo=UTC), is_offline_access_code=True, is_one_time_use=True
+        )
+        implied_end = self.implied_ends_at(probe) if offline and self.supports_one_time_use else None
+        return FormOptions(
+            online=online,
+            offline=offline,
+            custom_pin=custom_pin,
+            pin_note=partial[0] if partial else "",
+            one_time_use=offline and self.supports_one_time_use,
+            one_time_use_lasts=None if implied_end is None else implied_end - probe.starts_at,
+            time_rounding=offline and self.rounds_offline_windows,
+            backup_pool=online
+            and self.supports_backup_pool
+            and device.properties.get("supports_backup_access_code_pool") is not False,
+        )
 
     # ----- shared helpers ------------------------------------------------------------------------
 
@@ -466,7 +516,8 @@ class Provider:
     def _describe_code(self, device: DeviceFacts) -> list[str]:
         types = self.constraint_types(device)
         sentences = []
-        if dc.CANNOT_SPECIFY_PIN not in types:
+        # PIN rules only where some code on this lock takes a chosen PIN (not an offline-only igloohome).
+        if dc.CANNOT_SPECIFY_PIN not in types and self.form_options(device).custom_pin:
             low, high = self.code_length
             sentences.append(
                 f"{self._code_noun('Codes')} are {low} to {high} digits (0-9); leave the code empty to have one generated."
@@ -505,6 +556,7 @@ __all__ = [
     "CodeDraft",
     "DeviceFacts",
     "Errors",
+    "FormOptions",
     "OtherCode",
     "Provider",
     "clean_code",

@@ -77,6 +77,7 @@ class IgloohomeProvider(Provider):
     code_length = (4, 6)  # online (bridge) codes; offline PINs are generated
     code_noun = "igloohome online (bridge) codes"
     supports_one_time_use = True
+    rounds_offline_windows = True
 
     def custom_code_refusal(self, device: DeviceFacts, draft: CodeDraft) -> str | None:
         if draft.is_offline_access_code:

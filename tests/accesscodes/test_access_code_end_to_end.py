@@ -39,6 +39,8 @@ def test_code_created_in_the_browser_reaches_set(client, sandbox_workspace, alic
     assert access_code.sync_state == AccessCode.SyncState.IN_SYNC
     assert access_code.seam_access_code_id
     page = client.get(reverse("access_code_detail", args=[workspace.slug, access_code.pk])).content.decode()
-    assert re.search(r'title="Seam status">\s*set\s*<', page), "the status badge does not say set"
+    assert re.search(r'title="Seam.s status for the code">Seam: set<', page), (
+        "the status badge does not say set"
+    )
     assert "Status setting → set." in page  # the history shows how it got there
     assert AccessCode.SyncState.PENDING_CREATE.label not in page

@@ -2,6 +2,7 @@
 on the field, and cleaned_data ready for the services."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -128,9 +129,13 @@ def test_field_definitions_come_from_the_model():
     assert not form.fields["code"].required
 
 
+def checked_choices(bound_field) -> list[str]:
+    return re.findall(r'<input[^>]*value="([^"]+)"[^>]*checked', str(bound_field))
+
+
 def test_each_rounding_meaning_is_offered_once_and_seams_aliases_still_validate():
     assert [value for value, _ in AccessCodeForm().fields["max_time_rounding"].choices] == ["1hour", "1day"]
-    assert 'value="1hour" selected' in str(AccessCodeForm()["max_time_rounding"])  # the model's default
+    assert checked_choices(AccessCodeForm()["max_time_rounding"]) == ["1hour"]  # the model's default
 
     for alias in ("1h", "1d"):
         form = AccessCodeForm(posted(max_time_rounding=alias))
@@ -145,7 +150,7 @@ def test_each_rounding_meaning_is_offered_once_and_seams_aliases_still_validate(
 def test_a_value_seam_reported_as_an_alias_is_shown_and_kept_as_its_meaning():
     form = AccessCodeEditForm(posted(max_time_rounding="1hour"), initial={"max_time_rounding": "1h"})
 
-    assert 'value="1hour" selected' in str(form["max_time_rounding"])
+    assert checked_choices(form["max_time_rounding"]) == ["1hour"]
     assert form.is_valid(), form.errors
     assert form.cleaned_data["max_time_rounding"] == "1h"  # same meaning: no change to send to Seam
 

@@ -64,12 +64,25 @@ def maple_court(workspace_a):
         guest_phone="+49 30 555 4821",
     ).booking
     webhook_endpoint_create(workspace=workspace_a, url="https://hooks.example.com/in")
-    return {"property": property, "unit": unit, "booking": booking, "door": door_4b}
+    # Problems explained on the pages, and a lock without a bridge (a form without PIN).
+    AccessCode.objects.for_workspace(workspace_a).filter(device=door_4b).update(
+        errors=[{"error_code": "failed_to_set_on_device", "message": "Rejected"}]
+    )
+    shed = door(
+        "Shed",
+        "igloohome",
+        can_program_offline_access_codes=True,
+        warnings=[{"warning_code": "device_has_flaky_connection", "message": "Flaky"}],
+    )
+    Device.objects.for_workspace(workspace_a).filter(pk=shed.pk).update(
+        online=False, can_program_online_access_codes=False
+    )
+    return {"property": property, "unit": unit, "booking": booking, "door": door_4b, "shed": shed}
 
 
 def main_pages(rows) -> list[str]:
     booking = Booking.objects.for_workspace(rows["booking"].workspace_id).get()
-    code = AccessCode.objects.for_workspace(booking.workspace_id).first()
+    code = AccessCode.objects.for_workspace(booking.workspace_id).filter(device=rows["door"]).first()
     return [
         "/w/alpha/",
         "/w/alpha/bookings/",
@@ -80,7 +93,10 @@ def main_pages(rows) -> list[str]:
         "/w/alpha/devices/",
         f"/w/alpha/devices/{rows['door'].pk}/",
         "/w/alpha/codes/",
-        *([f"/w/alpha/codes/{code.pk}/"] if code else []),
+        *([f"/w/alpha/codes/{code.pk}/", f"/w/alpha/codes/{code.pk}/delete/"] if code else []),
+        f"/w/alpha/codes/new/?device={rows['door'].pk}",
+        f"/w/alpha/codes/new/?device={rows['shed'].pk}",
+        f"/w/alpha/devices/{rows['shed'].pk}/",
         "/w/alpha/settings/",
         "/w/alpha/settings/tokens/",
         "/w/alpha/settings/webhooks/",
