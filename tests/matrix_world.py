@@ -75,7 +75,7 @@ def build_workspace(slug: str, name: str) -> SimpleNamespace:
     entrance = device(workspace, f"{name} entrance", connected_account=account)
     door = device(workspace, f"{name} flat door", connected_account=account)
     spare_door = device(workspace, f"{name} spare door", connected_account=account)
-    SyncRun.objects.create(workspace=workspace, status=SyncRun.Status.SUCCEEDED, devices_seen=3)
+    sync_run = SyncRun.objects.create(workspace=workspace, status=SyncRun.Status.SUCCEEDED, devices_seen=3)
 
     start = (timezone.now() + dt.timedelta(days=20)).replace(microsecond=0)
     code = access_code_create(
@@ -149,6 +149,7 @@ def build_workspace(slug: str, name: str) -> SimpleNamespace:
         entrance=entrance,
         door=door,
         spare_door=spare_door,
+        sync_run=sync_run,
         access_code=code,
         property=property,
         unit=unit,

@@ -1,0 +1,162 @@
+"""The cross-workspace matrix of the admin, generated from `admin.site._registry`: for every ModelAdmin of a
+workspace's rows, a staff member of A (owner of A, not a superuser, not a member of B) sees none of B's rows
+in the changelist, with a search or without; B's change, delete and history pages do not open; posting to
+them or running any action with B's ids changes nothing of B and queues nothing. Each role of A sees the
+changelist or gets 403, and a role below the row's editing role changes nothing of A by any of those doors.
+The rows are in admin_matrix_rows.py."""
+
+import pytest
+from admin_matrix_rows import ADMIN_ROWS
+from django.contrib import admin
+from django.urls import reverse
+from matrix_world import ROLE_RANK, ROLES, world_fixture
+from tenant_snapshot import tenant_snapshot
+
+from portal.models import Membership, Workspace
+from portal.tenancy import TenantModel
+
+world = world_fixture()
+WORKSPACE_MODELS = (Workspace, Membership)  # scoped by workspace without being TenantModels
+
+
+def tenant_admins() -> dict[str, admin.ModelAdmin]:
+    return {
+        model._meta.label: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if issubclass(model, TenantModel) or model in WORKSPACE_MODELS
+    }
+
+
+ADMINS = tenant_admins()
+LABELS = sorted(ADMINS)
+ACTION_CASES = [(label, action) for label in LABELS for _, action, _ in ADMINS[label]._get_base_actions()]
+
+
+def test_every_tenant_admin_is_in_the_matrix():
+    assert len(ADMINS) >= 15
+    missing, stale = sorted(set(ADMINS) - set(ADMIN_ROWS)), sorted(set(ADMIN_ROWS) - set(ADMINS))
+    assert (missing, stale) == ([], []), (
+        f"ModelAdmins missing from tests/portal/admin_matrix_rows.py ADMIN_ROWS: {missing}; "
+        f"rows of admins that no longer exist: {stale}"
+    )
+
+
+def admin_url(label, view, *args):
+    model = ADMINS[label].model
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def row_of(label):
+    if label not in ADMIN_ROWS:
+        pytest.fail(
+            f"{label} is not in admin_matrix_rows.ADMIN_ROWS (see test_every_tenant_admin_is_in_the_matrix)"
+        )
+    return ADMIN_ROWS[label]
+
+
+def object_of(label, w):
+    return getattr(w, row_of(label).attribute)
+
+
+def shown_pks(response) -> set:
+    assert response.status_code == 200, response.status_code
+    return {obj.pk for obj in response.context["cl"].result_list}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", LABELS)
+def test_the_changelist_shows_none_of_bs_rows(client, world, label):
+    alpha, bravo = world
+    row = row_of(label)
+    client.force_login(alpha.users["owner"])
+    changelist = admin_url(label, "changelist")
+
+    assert object_of(label, alpha).pk in shown_pks(client.get(changelist))  # the control: A's row is listed
+    assert object_of(label, bravo).pk not in shown_pks(client.get(changelist))
+    searched = client.get(changelist, {"q": row.search.format(slug=bravo.slug)})
+    assert object_of(label, bravo).pk not in shown_pks(searched)
+    # The same search finds A's own row (so it would have found B's), where the admin searches at all.
+    if ADMINS[label].search_fields:
+        own = client.get(changelist, {"q": row.search.format(slug=alpha.slug)})
+        assert object_of(label, alpha).pk in shown_pks(own)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", LABELS)
+def test_bs_change_delete_and_history_pages_do_not_open_and_change_nothing(
+    client, world, label, django_capture_on_commit_callbacks
+):
+    alpha, bravo = world
+    client.force_login(alpha.users["owner"])
+    pk = object_of(label, bravo).pk
+    before = tenant_snapshot(bravo.workspace)
+
+    with django_capture_on_commit_callbacks() as queued:
+        for view in ("change", "delete", "history"):
+            response = client.get(admin_url(label, view, pk))
+            assert response.status_code in (302, 403, 404), (label, view, response.status_code)
+        for view, data in (("change", {}), ("delete", {"post": "yes"})):
+            response = client.post(admin_url(label, view, pk), data)
+            assert response.status_code in (302, 403, 404), (label, view, response.status_code)
+
+    assert tenant_snapshot(bravo.workspace) == before
+    assert queued == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("label", "action"), ACTION_CASES)
+def test_an_action_given_bs_ids_changes_nothing(
+    client, world, label, action, django_capture_on_commit_callbacks
+):
+    alpha, bravo = world
+    client.force_login(alpha.users["owner"])
+    before = tenant_snapshot(bravo.workspace)
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(
+            admin_url(label, "changelist"),
+            {"action": action, "_selected_action": [object_of(label, bravo).pk], "post": "yes"},
+        )
+
+    assert response.status_code in (200, 302, 403), response.status_code
+    assert tenant_snapshot(bravo.workspace) == before
+    assert queued == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("label", LABELS)
+def test_each_role_sees_and_changes_only_what_its_row_allows(
+    client, world, label, role, django_capture_on_commit_callbacks
+):
+    alpha, _ = world
+    row = row_of(label)
+    client.force_login(alpha.users[role])
+    pk = object_of(label, alpha).pk
+    changelist = client.get(admin_url(label, "changelist"))
+    if ROLE_RANK[role] >= ROLE_RANK[row.view_minimum]:
+        assert pk in shown_pks(changelist)
+    else:
+        assert changelist.status_code == 403, changelist.status_code
+    refused_actions = [
+        action
+        for _, action, _ in ADMINS[label]._get_base_actions()
+        if ROLE_RANK[role] < ROLE_RANK[row.action_minimum(action)]
+    ]
+    may_edit = ROLE_RANK[role] >= ROLE_RANK[row.edit_minimum]
+    if may_edit and not refused_actions:
+        return
+    before = tenant_snapshot(alpha.workspace)
+
+    with django_capture_on_commit_callbacks() as queued:
+        for view, data in () if may_edit else (("change", {}), ("delete", {"post": "yes"})):
+            response = client.post(admin_url(label, view, pk), data)
+            assert response.status_code in (302, 403), (label, view, response.status_code)
+        for action in refused_actions:
+            response = client.post(
+                admin_url(label, "changelist"), {"action": action, "_selected_action": [pk], "post": "yes"}
+            )
+            assert response.status_code in (200, 302, 403), (label, action, response.status_code)
+
+    assert tenant_snapshot(alpha.workspace) == before
+    assert queued == []
