@@ -87,6 +87,8 @@ def build_workspace(slug: str, name: str) -> SimpleNamespace:
         ends_at=start + dt.timedelta(days=1),
         use_backup_access_code_pool=True,
     )
+    code.seam_access_code_id = f"seam-code-{slug}"  # as after its first push: Seam's events name it
+    code.save(update_fields=["seam_access_code_id"])
 
     property = Property.objects.create(workspace=workspace, name=f"{name} house", timezone="Europe/Berlin")
     PropertySharedDoor.objects.create(workspace=workspace, property=property, device=entrance)
