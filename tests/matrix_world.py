@@ -47,7 +47,7 @@ def make_user(username: str, *, staff=True):
 def device(workspace, name: str, **fields) -> Device:
     return Device.objects.create(
         workspace=workspace,
-        seam_device_id=f"matrix-{uuid.uuid4().hex[:12]}",
+        seam_device_id=f"{workspace.slug}-{uuid.uuid4().hex[:12]}",
         name=name,
         manufacturer="august",
         online=True,
@@ -58,7 +58,8 @@ def device(workspace, name: str, **fields) -> Device:
 
 
 def build_workspace(slug: str, name: str) -> SimpleNamespace:
-    """`slug`'s workspace with one row of every tenant kind and a user per role (`users[role]`)."""
+    """`slug`'s workspace with one row of every tenant kind and a user per role (`users[role]`). Every name
+    and id carries the workspace's name or slug, so a page showing another workspace's row is caught."""
     owner = make_user(f"{slug}-owner")
     workspace = workspace_create(name=name, slug=slug, seam_api_key=f"seam_test_{slug}_key_000", owner=owner)
     users = {Role.OWNER: owner}
@@ -92,23 +93,28 @@ def build_workspace(slug: str, name: str) -> SimpleNamespace:
 
     property = Property.objects.create(workspace=workspace, name=f"{name} house", timezone="Europe/Berlin")
     PropertySharedDoor.objects.create(workspace=workspace, property=property, device=entrance)
-    unit = Unit.objects.create(workspace=workspace, property=property, name="Flat 1", external_id="L-1")
+    unit = Unit.objects.create(
+        workspace=workspace, property=property, name=f"{name} flat 1", external_id="L-1"
+    )
     UnitDoor.objects.create(workspace=workspace, unit=unit, device=door)
     second_unit = Unit.objects.create(
-        workspace=workspace, property=property, name="Flat 2", external_id="L-2"
+        workspace=workspace, property=property, name=f"{name} flat 2", external_id="L-2"
     )
     booking = booking_upsert(
         workspace=workspace,
         unit=unit,
         source="pms",
-        external_id="B-1",
+        external_id=f"{slug}-B-1",
         guest_name=f"{name} guest",
         guest_phone="+49 30 555 2468",
         check_in=timezone.localdate() + dt.timedelta(days=10),
         check_out=timezone.localdate() + dt.timedelta(days=12),
     ).booking
     alert = alert_open(
-        booking=booking, device_id=None, kind=Alert.Kind.STALE_UPDATE, message="An old update was ignored."
+        booking=booking,
+        device_id=None,
+        kind=Alert.Kind.STALE_UPDATE,
+        message=f"{name}: an old update was ignored.",
     )
     feed = CalendarFeed.objects.create(
         workspace=workspace, unit=unit, name=f"{name} Airbnb", url=f"https://example.com/{slug}.ics"

@@ -39,7 +39,7 @@ ADMIN_ROWS: dict[str, AdminRow] = {
     "devices.SyncRun": AdminRow("sync_run", "{slug}", VIEWER, MANAGER),
     "accesscodes.AccessCode": AdminRow("access_code", "cleaner", VIEWER, MANAGER),
     "bookings.Property": AdminRow("property", "house", VIEWER, ADMIN),
-    "bookings.Unit": AdminRow("unit", "Flat 1", VIEWER, ADMIN),
+    "bookings.Unit": AdminRow("unit", "flat 1", VIEWER, ADMIN),
     "bookings.Booking": AdminRow("booking", "guest", VIEWER, MANAGER),
     "bookings.Alert": AdminRow("alert", "{slug}", VIEWER, MANAGER),
     "bookings.CalendarFeed": AdminRow("feed", "Airbnb", VIEWER, ADMIN, {"import_now": MANAGER}),

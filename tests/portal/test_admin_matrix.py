@@ -160,3 +160,20 @@ def test_each_role_sees_and_changes_only_what_its_row_allows(
 
     assert tenant_snapshot(alpha.workspace) == before
     assert queued == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("view", ["changelist", "add", "change"])
+@pytest.mark.parametrize("label", LABELS)
+def test_as_admin_pages_show_nothing_of_b(client, world, label, view):
+    """Every name in B's world says "Bravo" and its slug is "bravo": no admin page of A's own rows may show
+    either, in the list, its filters, a form's choices or an inline."""
+    alpha, _ = world
+    client.force_login(alpha.users["owner"])
+    args = [object_of(label, alpha).pk] if view == "change" else []
+    response = client.get(admin_url(label, view, *args))
+    if view == "add" and response.status_code == 403:
+        pytest.skip(f"{label} rows are not added in the admin")
+    assert response.status_code == 200, response.status_code
+    content = response.content.decode().lower()
+    assert "bravo" not in content, content[max(0, content.find("bravo") - 300) : content.find("bravo") + 100]

@@ -147,3 +147,19 @@ def test_each_role_is_allowed_or_refused_as_its_row_says(client, world, name, me
     else:
         assert response.status_code == row.refusal_for(role), (name, method, role, response.status_code)
         assert tenant_snapshot(alpha.workspace) == before
+
+
+GET_CASES = [case for case in CASES if case[1] == "GET"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), GET_CASES, ids=[case_id(*case) for case in GET_CASES])
+def test_as_own_pages_show_nothing_of_b(client, world, name, method):
+    """Every name in B's world says "Bravo" and its slug is "bravo": no page of A may show either, in a
+    list, a form's choices or a link."""
+    alpha, _ = world
+    client.force_login(alpha.users["owner"])
+    response = send(client, method, alpha.slug, name, row_of(name, method), alpha)
+    assert response.status_code == 200
+    content = response.content.decode().lower()
+    assert "bravo" not in content, content[max(0, content.find("bravo") - 300) : content.find("bravo") + 100]
