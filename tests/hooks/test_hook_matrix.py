@@ -15,7 +15,7 @@ import json
 import pytest
 from hook_signing import booking_data, hook_body, signed_headers
 from matrix_world import world_fixture
-from tenant_snapshot import tenant_snapshot
+from tenant_snapshot import foreign_references, tenant_snapshot
 
 from accesscodes.bookings.models import Booking, BookingHookDelivery, Unit
 from accesscodes.bookings.services import booking_upsert
@@ -121,6 +121,7 @@ def test_as_booking_source_never_creates_or_changes_a_booking_of_b(client, world
     assert (delivery.status, delivery.outcome) == (status, outcome)
     assert delivery.booking is None or delivery.booking.workspace_id == alpha.workspace.pk
     assert tenant_snapshot(bravo.workspace) == bravo_before
+    assert foreign_references(alpha.workspace) == []
 
 
 @pytest.mark.parametrize(("url_of", "secret_of"), [("alpha", "bravo"), ("bravo", "alpha")])

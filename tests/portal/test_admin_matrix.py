@@ -8,11 +8,14 @@ The rows are in admin_matrix_rows.py."""
 import pytest
 from admin_matrix_rows import ADMIN_ROWS
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.urls import reverse
 from matrix_world import ROLE_RANK, ROLES, world_fixture
-from tenant_snapshot import tenant_snapshot
+from tenant_snapshot import foreign_references, tenant_snapshot
 
-from portal.models import Membership, Workspace
+from portal.models import Membership, Role, Workspace
+from portal.services import membership_set
 from portal.tenancy import TenantModel
 
 world = world_fixture()
@@ -177,3 +180,119 @@ def test_as_admin_pages_show_nothing_of_b(client, world, label, view):
     assert response.status_code == 200, response.status_code
     content = response.content.decode().lower()
     assert "bravo" not in content, content[max(0, content.find("bravo") - 300) : content.find("bravo") + 100]
+
+
+def bs_choice(model, bravo):
+    """B's object of `model` (a user of B for the user model), or None when B's world has none."""
+    if model is Workspace:
+        return bravo.workspace
+    if model is get_user_model():
+        return bravo.users["owner"]
+    return next((value for value in vars(bravo).values() if isinstance(value, model)), None)
+
+
+def form_naming_bs_rows(form, bravo) -> dict:
+    """For each choice field of the admin form, B's row of that model."""
+    data = {}
+    for name, field in form.fields.items():
+        choice = bs_choice(field.queryset.model, bravo) if isinstance(field, ModelChoiceField) else None
+        if choice is not None:
+            data[name] = [choice.pk] if isinstance(field, ModelMultipleChoiceField) else choice.pk
+    return data
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("view", ["add", "change"])
+@pytest.mark.parametrize("label", LABELS)
+def test_an_admin_form_given_bs_rows_refuses_each_of_them(client, world, label, view):
+    alpha, bravo = world
+    client.force_login(alpha.users["owner"])
+    url = admin_url(label, view, *([object_of(label, alpha).pk] if view == "change" else []))
+    page = client.get(url)
+    if page.status_code == 403 or "adminform" not in page.context:
+        pytest.skip(f"{label} rows are not {view}ed in the admin")
+    data = form_naming_bs_rows(page.context["adminform"].form, bravo)
+    if not data:
+        pytest.skip(f"the {label} {view} form chooses no workspace row")
+    before = (tenant_snapshot(alpha.workspace), tenant_snapshot(bravo.workspace))
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200, (label, view, response.status_code, data)
+    assert set(data) <= set(response.context["adminform"].form.errors), (label, view, data)
+    assert (tenant_snapshot(alpha.workspace), tenant_snapshot(bravo.workspace)) == before
+
+
+def field_data(form, prefix_form=None) -> dict:
+    """The POST data an unchanged submit of `form` sends (split widgets by their sub-names)."""
+    data = {}
+    for bound in form:
+        value = bound.value()
+        widget = bound.field.widget
+        if hasattr(widget, "decompress"):
+            parts = value if isinstance(value, list | tuple) else widget.decompress(value)
+            for index, part in enumerate(parts):
+                data[f"{bound.html_name}{widget.widgets_names[index]}"] = part
+        elif isinstance(value, list | tuple):
+            data[bound.html_name] = list(value)
+        elif isinstance(value, bool):
+            if value:
+                data[bound.html_name] = "on"
+        elif value is not None:
+            data[bound.html_name] = value
+    return data
+
+
+def unchanged_submit(page) -> dict:
+    """What pressing "Save" on the admin change page `page` sends: the form and its inlines as shown."""
+    data = field_data(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(field_data(formset.management_form))
+        for form in formset.initial_forms:
+            data.update(field_data(form))
+    return data
+
+
+def member_of_both(alpha, bravo):
+    user = get_user_model().objects.create_user(username="both-admin", is_staff=True)
+    for w in (alpha, bravo):
+        membership_set(workspace=w.workspace, user=user, role=Role.ADMIN)
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", LABELS)
+def test_an_admin_of_both_workspaces_cannot_tie_as_rows_to_bs(client, world, label):
+    """Someone who manages both workspaces may choose rows of either: A's row still never ends up pointing
+    at a row of B, nor moves to B while its rows stay in A. Their unchanged submit is saved (the control)."""
+    alpha, bravo = world
+    client.force_login(member_of_both(alpha, bravo))
+    url = admin_url(label, "change", object_of(label, alpha).pk)
+    page = client.get(url)
+    if (
+        page.status_code != 200
+        or "adminform" not in page.context
+        or not page.context["has_change_permission"]
+    ):
+        pytest.skip(f"{label} rows are not changed in the admin")
+    unchanged = unchanged_submit(page)
+    pointing_at_b = {**unchanged, **form_naming_bs_rows(page.context["adminform"].form, bravo)}
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        extra = form_naming_bs_rows(formset.empty_form, bravo)
+        if extra:
+            index = formset.initial_form_count()
+            pointing_at_b[f"{formset.prefix}-TOTAL_FORMS"] = index + 1
+            pointing_at_b.update({f"{formset.prefix}-{index}-{name}": value for name, value in extra.items()})
+    if pointing_at_b == unchanged:
+        pytest.skip(f"the {label} change form chooses no workspace row")
+    before = (tenant_snapshot(alpha.workspace), tenant_snapshot(bravo.workspace))
+
+    client.post(url, pointing_at_b)
+
+    assert (foreign_references(alpha.workspace), foreign_references(bravo.workspace)) == ([], [])
+    assert tenant_snapshot(bravo.workspace) == before[1]
+    assert client.post(url, unchanged).status_code == 302, (
+        "the unchanged submit is refused: the data is wrong"
+    )

@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from matrix_world import ROLE_RANK, ROLES, world_fixture
 from page_matrix_rows import ROWS, VARIANTS, no_kwargs, no_query
-from tenant_snapshot import tenant_snapshot
+from tenant_snapshot import foreign_references, tenant_snapshot
 
 from portal.tenant_views import READ_METHODS
 
@@ -114,6 +114,7 @@ def test_a_member_of_a_naming_bs_objects_under_as_slug_finds_nothing(client, wor
         assert response.status_code in (200, 400), (name, method, response.status_code)
         assert response.context["form"].errors, (name, method, "B's ids in the body were accepted")
     assert tenant_snapshot(bravo.workspace) == before
+    assert foreign_references(alpha.workspace) == []
 
 
 @pytest.mark.django_db
@@ -144,6 +145,7 @@ def test_each_role_is_allowed_or_refused_as_its_row_says(client, world, name, me
 
     if ROLE_RANK[role] >= ROLE_RANK[row.minimum]:
         assert response.status_code in (200, 302), (name, method, role, response.status_code)
+        assert foreign_references(alpha.workspace) == []
     else:
         assert response.status_code == row.refusal_for(role), (name, method, role, response.status_code)
         assert tenant_snapshot(alpha.workspace) == before
