@@ -1,11 +1,12 @@
 """The cross-workspace matrix of the pages, generated from the URL conf: every page under `w/<slug>/` and
 every method it answers, with two workspaces (tests/matrix_world.py) and every role.
 
-- A's owner naming B's objects under A's slug gets 404 (or, where only the body names them, a form error),
-  and nothing of B changes;
+- A's owner (also when an admin of B too) naming B's objects under A's slug gets 404 (or, where only the
+  body names them, a form error), and nothing of B changes;
 - A's owner asking B's slug gets 404, and nothing of B changes;
 - each role of A is allowed or refused as the row in page_matrix_rows.py says, and a refusal changes
-  nothing of A;
+  nothing of A; anonymous requests go to the login page;
+- no page of A shows anything of B, and after any request no row of A points to a row of B;
 - a page or method missing from the rows fails `test_every_workspace_page_is_in_the_matrix`."""
 
 import pytest
@@ -14,6 +15,8 @@ from matrix_world import ROLE_RANK, ROLES, world_fixture
 from page_matrix_rows import ROWS, VARIANTS, no_kwargs, no_query
 from tenant_snapshot import foreign_references, tenant_snapshot
 
+from portal.models import Role
+from portal.services import membership_set
 from portal.tenant_views import READ_METHODS
 
 world = world_fixture()
@@ -98,13 +101,25 @@ def names_objects_anywhere(name, method) -> bool:
 OBJECT_CASES = [case for case in CASES if names_objects_anywhere(*case)]
 
 
+def owner_of_a(alpha, bravo):
+    return alpha.users["owner"]
+
+
+def owner_of_a_and_admin_of_b(alpha, bravo):
+    """A page must scope by the workspace in its URL, not by every workspace its user belongs to."""
+    user = alpha.users["owner"]
+    membership_set(workspace=bravo.workspace, user=user, role=Role.ADMIN)
+    return user
+
+
 @pytest.mark.django_db
+@pytest.mark.parametrize("actor", [owner_of_a, owner_of_a_and_admin_of_b])
 @pytest.mark.parametrize(("name", "method"), OBJECT_CASES, ids=[case_id(*case) for case in OBJECT_CASES])
-def test_a_member_of_a_naming_bs_objects_under_as_slug_finds_nothing(client, world, name, method):
+def test_a_member_of_a_naming_bs_objects_under_as_slug_finds_nothing(client, world, name, method, actor):
     alpha, bravo = world
     row = row_of(name, method)
+    client.force_login(actor(alpha, bravo))
     before = tenant_snapshot(bravo.workspace)
-    client.force_login(alpha.users["owner"])
 
     response = send(client, method, alpha.slug, name, row, bravo)
 
@@ -165,3 +180,13 @@ def test_as_own_pages_show_nothing_of_b(client, world, name, method):
     assert response.status_code == 200
     content = response.content.decode().lower()
     assert "bravo" not in content, content[max(0, content.find("bravo") - 300) : content.find("bravo") + 100]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), CASES, ids=[case_id(*case) for case in CASES])
+def test_anonymous_is_sent_to_login_and_changes_nothing(client, world, name, method):
+    alpha, _ = world
+    before = tenant_snapshot(alpha.workspace)
+    response = send(client, method, alpha.slug, name, row_of(name, method), alpha)
+    assert (response.status_code, response.url.split("?")[0]) == (302, reverse("login"))
+    assert tenant_snapshot(alpha.workspace) == before
