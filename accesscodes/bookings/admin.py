@@ -140,6 +140,10 @@ class PropertyAdmin(WorkspaceChildrenMixin, TenantAdmin):
         ),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A property never changes workspace: its units, doors and bookings would stay behind pointing at it.
+        return ["workspace"] if obj is not None else []
+
 
 @admin.register(Unit)
 class UnitAdmin(WorkspaceChildrenMixin, TenantAdmin):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accesscodes.bookings.models import Booking, BookingCode, Property, Unit, UnitDoor
 from accesscodes.bookings.services import booking_upsert
 from portal.models import Role
+from portal.services import membership_set
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +102,23 @@ def test_managers_cannot_change_property_settings(client, workspace_a, unit_a, m
     assert response.status_code == 403
     unit_a.property.refresh_from_db()
     assert unit_a.property.name == "Alpha House"
+
+
+def test_a_property_never_moves_to_another_workspace(client, two_workspaces, unit_a, make_user):
+    """An admin of both workspaces could pick the other one in the property's workspace field: the property
+    moved, while its units, doors and bookings stayed behind pointing at it."""
+    workspace_a, workspace_b = two_workspaces
+    both = make_user("both-admin")
+    membership_set(workspace=workspace_a, user=both, role=Role.ADMIN)
+    membership_set(workspace=workspace_b, user=both, role=Role.ADMIN)
+    client.force_login(both)
+    property = unit_a.property
+    url = reverse("admin:bookings_property_change", args=[property.pk])
+    form = client.get(url).context["adminform"].form
+    unchanged = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+
+    response = client.post(url, {**unchanged, "workspace": workspace_b.pk})
+
+    property.refresh_from_db()
+    assert property.workspace == workspace_a
+    assert response.status_code in (200, 302)
