@@ -156,6 +156,7 @@ ROWS: dict[tuple[str, str], Row] = {
         kwargs=pk("access_code"),
         body=lambda w: {**access_code_form(w), "name": "Renamed by the matrix"},
     ),
+    ("access_code_delete", "GET"): Row(MANAGER, kwargs=pk("access_code")),  # the confirmation
     ("access_code_delete", "POST"): Row(MANAGER, kwargs=pk("access_code")),
     ("access_code_retry", "POST"): Row(MANAGER, kwargs=pk("access_code")),
     ("access_code_backup", "POST"): Row(MANAGER, kwargs=pk("access_code")),
