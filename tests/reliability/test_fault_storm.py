@@ -33,7 +33,7 @@ def test_a_fault_storm_converges_with_nothing_duplicated_lost_or_stuck(
     try:
         worker = django_q_worker()
         storm_push(base_url=live_server.url, world=world, size=CI_SIZE)
-        seconds = storm_wait(worker=worker, world=world, size=CI_SIZE, deadline_seconds=480)
+        seconds = storm_wait(worker=worker, world=world, size=CI_SIZE, deadline_seconds=900)
     finally:
         rate_limited = storm_faults_stop(seam_sandbox=seam_sandbox, fault_ids=faults)
     report = storm_referee(seam_sandbox=seam_sandbox, world=world, rate_limited=rate_limited, seconds=seconds)
