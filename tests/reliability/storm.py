@@ -52,6 +52,7 @@ class StormReport:
     expected: int
     found: int
     duplicated: int
+    unlinked: int
     lost: int
     stuck: int
     left_on_locks: int
@@ -64,7 +65,8 @@ class StormReport:
 
     def lines(self) -> list[str]:
         return [
-            f"codes expected {self.expected}, found {self.found}, duplicated {self.duplicated}, "
+            f"codes expected {self.expected}, found {self.found}, duplicated {self.duplicated} "
+            f"(+{self.unlinked} a code still waiting for its create could yet claim), "
             f"lost {self.lost}, stuck {self.stuck}, left on locks after removal {self.left_on_locks}",
             f"converged in {self.seconds_to_converge:.0f} s; Seam 429s answered to the portal: {self.rate_limited}",
         ]
@@ -222,10 +224,22 @@ def storm_referee(*, seam_sandbox, world: StormWorld, rate_limited: int, seconds
         if code.is_managed
     ]
     seam_ids = [code.access_code_id for code in in_seam]
-    portal_codes = list(AccessCode.objects.for_workspace(workspace))
+    portal_codes = list(AccessCode.objects.for_workspace(workspace).select_related("device"))
     known_ids = {code.seam_access_code_id for code in portal_codes if code.seam_access_code_id}
-    # A code in Seam that no portal code names was created twice (the portal kept the other one).
-    duplicated = sum(1 for seam_id in seam_ids if seam_id not in known_ids)
+    # A code in Seam that no portal code names was created twice (the portal kept the other one), unless
+    # a code still waiting for its create asked for it (same lock, same PIN or name): not converged yet.
+    waiting = {
+        (code.device.seam_device_id, code.create_request.get("code") or code.create_request.get("name"))
+        for code in portal_codes
+        if code.sync_state == AccessCode.SyncState.PENDING_CREATE and code.create_request
+    }
+    unknown = [code for code in in_seam if code.access_code_id not in known_ids]
+    unlinked = sum(
+        1
+        for code in unknown
+        if (code.device_id, code.code) in waiting or (code.device_id, code.name) in waiting
+    )
+    duplicated = len(unknown) - unlinked
     active = (
         BookingCode.objects.for_workspace(workspace)
         .filter(released_at__isnull=True, booking__status=Booking.Status.CONFIRMED)
@@ -261,6 +275,7 @@ def storm_referee(*, seam_sandbox, world: StormWorld, rate_limited: int, seconds
         expected=expected,
         found=found,
         duplicated=duplicated,
+        unlinked=unlinked,
         lost=expected - found,
         stuck=stuck,
         left_on_locks=len(removed_ids & set(seam_ids)),
