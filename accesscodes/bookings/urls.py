@@ -26,6 +26,7 @@ urlpatterns = [
         name="booking_change_unit_preview",
     ),
     path("bookings/<int:pk>/cancel/", bookings.BookingCancelView.as_view(), name="booking_cancel"),
+    path("bookings/<int:pk>/rotate-pin/", bookings.BookingRotatePinView.as_view(), name="booking_rotate_pin"),
     path("properties/", properties.PropertyListView.as_view(), name="property_list"),
     path("properties/<int:pk>/", properties.PropertyDetailView.as_view(), name="property_detail"),
     path("properties/units/<int:pk>/", properties.UnitDetailView.as_view(), name="unit_detail"),
