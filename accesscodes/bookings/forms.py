@@ -277,3 +277,10 @@ class RotatePinForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid": "This preview is no longer valid: open the rotation again."},
     )
+
+
+class BookingSourceForm(forms.Form):
+    name = forms.CharField(
+        max_length=200,
+        help_text="The booking system, e.g. Hostaway: its bookings are stored with this name as their source.",
+    )
