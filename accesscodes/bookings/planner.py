@@ -94,6 +94,7 @@ class PlannedCode:
     use_backup_access_code_pool: bool = False
     part: int = 1  # igloohome stays between 673 h and 29 days need two consecutive codes
     parts: int = 1
+    # A PIN already on the lock had to change (not one rotated on purpose): someone must tell the guest.
     pin_changed_on_lock: bool = False
 
     @property
@@ -391,6 +392,8 @@ def _takes_custom_pin(door: DoorFacts, shape: list[PlannedCode]) -> bool:
 
 
 def _changed(booking: BookingFacts, door: DoorFacts, pin: str) -> bool:
+    if booking.rotation_seed:
+        return False  # the person who rotated it sees the new PIN: no alert to tell the guest
     previous = booking.pins_on_locks.get(door.key)
     return bool(previous) and previous != pin
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accesscodes.bookings.models import Booking, BookingCode, BookingEvent, Property, Unit
+from accesscodes.bookings.models import Alert, Booking, BookingCode, BookingEvent, Property, Unit
 from accesscodes.bookings.retention import guest_data_redact
 from accesscodes.bookings.services import booking_upsert
 from accesscodes.models import AccessCode
@@ -261,6 +261,7 @@ def test_rotate_the_pin_shows_the_new_pins_first_then_sets_exactly_those(
     assert (
         BookingEvent.objects.for_workspace(workspace_a).filter(booking=booking, kind="pin_rotated").exists()
     )
+    assert not Alert.objects.for_workspace(workspace_a).filter(kind=Alert.Kind.PIN_CHANGED).exists()
 
 
 def test_a_code_whose_pin_the_provider_picks_is_replaced_on_rotation(
