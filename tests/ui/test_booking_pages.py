@@ -344,6 +344,27 @@ def test_bookings_list_filters(alice_client, make_booking, property_with_doors):
     assert alice_client.get(url("booking_list"), {"status": "nope"}).status_code == 400
 
 
+def test_a_stay_that_is_over_has_no_readiness_and_is_not_ready(
+    alice_client, make_booking, make_departed_booking, workspace_a
+):
+    departed = make_departed_booking("4B", guest_name="Ada Lovelace")
+    upcoming = make_booking(guest_name="Grace Hopper")
+    AccessCode.objects.for_workspace(workspace_a).filter(
+        pk__in=BookingCode.objects.for_workspace(workspace_a).values("access_code_id")
+    ).update(status=AccessCode.Status.SET, sync_state=AccessCode.SyncState.IN_SYNC)
+
+    ready = alice_client.get(url("booking_list"), {"readiness": "ready"}).context["rows"]
+    assert [row.booking for row in ready] == [upcoming]
+    # Its codes then leave the locks, as they should once the guest has gone: it is not "failed".
+    AccessCode.objects.for_workspace(workspace_a).filter(
+        pk__in=BookingCode.objects.for_workspace(workspace_a)
+        .filter(booking=departed)
+        .values("access_code_id")
+    ).update(sync_state=AccessCode.SyncState.REMOVED, removed_at=timezone.now())
+    rows = {row.booking: row for row in alice_client.get(url("booking_list")).context["rows"]}
+    assert rows[departed].state is None and rows[upcoming].state == "ready"
+
+
 def test_dashboard_shows_arrivals_with_readiness_and_problems(
     alice_client, make_booking, make_device, workspace_a
 ):
