@@ -395,7 +395,9 @@ def departed_with_codes_on_lock(*, workspace, now) -> Q:
     started = Q(access_code__starts_at__lt=now) | Q(access_code__starts_at__isnull=True)
     departed = (
         BookingCode.objects.for_workspace(workspace)
-        .filter(CODE_STILL_ON_LOCK, started, released_at__isnull=True, booking__check_out__lt=now)
+        # The codes' own workspace too, redundant with the links' but what lets their index be used.
+        .filter(CODE_STILL_ON_LOCK, started, access_code__workspace=workspace)
+        .filter(released_at__isnull=True, booking__check_out__lt=now)
         .order_by()
         .values_list("booking_id", flat=True)
         .distinct()
