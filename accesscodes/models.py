@@ -139,8 +139,28 @@ class AccessCode(TenantModel):
                 violation_error_message="Both starts_at and ends_at must be provided together, ends_at after starts_at.",
             ),
         ]
-        # The API's cursor pages: one workspace's codes, newest id first, at any depth.
-        indexes = [models.Index(fields=["workspace", "-id"], name="access_code_workspace_newest")]
+        indexes = [
+            # The API's cursor pages: one workspace's codes, newest id first, at any depth.
+            models.Index(fields=["workspace", "-id"], name="access_code_workspace_newest"),
+            # The pages read the codes still in use, a small part of a table that keeps every code ever
+            # made: the list (newest first) and its count, the dashboard's counts by sync state, and the
+            # codes that have started (departures with codes still on a lock).
+            models.Index(
+                fields=["workspace", "-created_at", "-id"],
+                name="access_code_active_newest",
+                condition=models.Q(removed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["workspace", "sync_state"],
+                name="access_code_active_state",
+                condition=models.Q(removed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["workspace", "starts_at"],
+                name="access_code_active_starts",
+                condition=models.Q(removed_at__isnull=True),
+            ),
+        ]
         ordering = ["-created_at"]
 
     def __str__(self):

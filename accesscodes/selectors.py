@@ -56,10 +56,16 @@ def access_code_counts(*, workspace) -> dict:
         AccessCode.SyncState.PENDING_UPDATE,
         AccessCode.SyncState.PENDING_DELETE,
     ]
-    return AccessCode.objects.for_workspace(workspace).aggregate(
-        total=Count("pk", filter=active),
-        waiting=Count("pk", filter=active & Q(sync_state__in=pending)),
-        refused=Count("pk", filter=active & Q(sync_state=AccessCode.SyncState.FAILED)),
+    # The active codes only, counted by a column their partial index holds: an index-only read of that
+    # index rather than of every code ever made.
+    return (
+        AccessCode.objects.for_workspace(workspace)
+        .filter(active)
+        .aggregate(
+            total=Count("sync_state"),
+            waiting=Count("sync_state", filter=Q(sync_state__in=pending)),
+            refused=Count("sync_state", filter=Q(sync_state=AccessCode.SyncState.FAILED)),
+        )
     )
 
 

@@ -38,8 +38,10 @@ class BookingsConfig(AppConfig):
             unlock_on_booking_timeline, sender=UnlockRecord, dispatch_uid="bookings-unlocks"
         )
         page_sections.register()
-        # Booking sources (inbound booking hooks) add their tab here too, beside the feeds.
         settings_tabs.register(
             SettingsTab(key="properties", label="Properties and units", url_name="settings_properties")
         )
         settings_tabs.register(SettingsTab(key="feeds", label="Calendar feeds", url_name="settings_feeds"))
+        settings_tabs.register(
+            SettingsTab(key="sources", label="Booking sources", url_name="settings_sources")
+        )

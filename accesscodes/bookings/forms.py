@@ -267,3 +267,20 @@ class UnitForm(PlaceForm):
             field.help_text = f"{own} Empty: as the property.".strip()
             if isinstance(field.widget, forms.NullBooleanSelect):
                 field.widget.choices = INHERIT_CHOICES
+
+
+class RotatePinForm(forms.Form):
+    """The confirmation of a PIN rotation: the seed its preview was drawn from, so the same PINs are set."""
+
+    rotation_seed = forms.RegexField(
+        regex=r"^[0-9a-f]{16}$",
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "This preview is no longer valid: open the rotation again."},
+    )
+
+
+class BookingSourceForm(forms.Form):
+    name = forms.CharField(
+        max_length=200,
+        help_text="The booking system, e.g. Hostaway: its bookings are stored with this name as their source.",
+    )

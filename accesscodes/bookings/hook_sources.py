@@ -93,3 +93,14 @@ def booking_source_for_token(*, token: str) -> BookingSource | None:
     return (
         BookingSource.objects.dangerously_all_workspaces().filter(token_hash=hook_token_hash(token)).first()
     )
+
+
+@transaction.atomic
+def booking_source_disable(*, source: BookingSource, now=None) -> BookingSource:
+    """Stop the source: its URL answers 410 Gone from now on, so the sender stops retrying. Disabling a
+    disabled source changes nothing (the first date is kept)."""
+    source = BookingSource.objects.for_workspace(source.workspace_id).select_for_update().get(pk=source.pk)
+    if source.disabled_at is None:
+        source.disabled_at = now or timezone.now()
+        source.save(update_fields=["disabled_at"])
+    return source

@@ -180,6 +180,8 @@ class Booking(TenantModel):
                 violation_error_message="Check-out must be after check-in.",
             ),
         ]
+        # The bookings list's order and the arrivals' check-in range, within one workspace.
+        indexes = [models.Index(fields=["workspace", "check_in", "id"], name="booking_workspace_check_in")]
         ordering = ["check_in", "pk"]
 
     def __str__(self):

@@ -66,6 +66,8 @@ class BookingFacts:
     provided_pin: str = ""
     # door key -> the PIN this booking already has on that lock: kept unless it must change.
     pins_on_locks: Mapping[object, str] = field(default_factory=dict)
+    # Set when the PIN is rotated: the PINs are then drawn from this secret and none on a lock is kept.
+    rotation_seed: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class PlannedCode:
     use_backup_access_code_pool: bool = False
     part: int = 1  # igloohome stays between 673 h and 29 days need two consecutive codes
     parts: int = 1
+    # A PIN already on the lock had to change (not one rotated on purpose): someone must tell the guest.
     pin_changed_on_lock: bool = False
 
     @property
@@ -389,6 +392,8 @@ def _takes_custom_pin(door: DoorFacts, shape: list[PlannedCode]) -> bool:
 
 
 def _changed(booking: BookingFacts, door: DoorFacts, pin: str) -> bool:
+    if booking.rotation_seed:
+        return False  # the person who rotated it sees the new PIN: no alert to tell the guest
     previous = booking.pins_on_locks.get(door.key)
     return bool(previous) and previous != pin
 
@@ -455,6 +460,9 @@ def _door_pin(booking, policy, door, draft, now) -> tuple[str, tuple[str, ...]]:
 def _candidates(
     booking: BookingFacts, policy: CodePolicy, length: int, *, kept_pin: str | None
 ) -> Iterator[tuple[str, tuple[str, ...]]]:
+    if booking.rotation_seed:
+        yield from _rotated_candidates(booking, length)
+        return
     if kept_pin:
         yield kept_pin, ("PIN kept: it is already on the lock.",)
     source = _source_pin(booking, policy, length)
@@ -465,6 +473,16 @@ def _candidates(
             derived_pin(booking.reference, length, attempt),
             ("PIN derived from the booking (the same booking always gets the same fallback).",),
         )
+
+
+def _rotated_candidates(booking: BookingFacts, length: int) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """A rotation's PINs: neither the source's PIN (the phone's digits, the one provided) nor any PIN the
+    booking holds on a lock now, since the point is that the old PIN stops working."""
+    old_pins = set(booking.pins_on_locks.values())
+    for attempt in range(FALLBACK_TRIES):
+        pin = derived_pin(f"{booking.reference}:rotation:{booking.rotation_seed}", length, attempt)
+        if pin not in old_pins:
+            yield pin, ("New PIN: the PIN was rotated.",)
 
 
 def _source_pin(booking: BookingFacts, policy: CodePolicy, length: int) -> tuple[str, tuple[str, ...]] | None:

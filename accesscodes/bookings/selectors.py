@@ -407,11 +407,22 @@ def codes_failed(*, workspace, limit: int = DASHBOARD_LIST_LIMIT) -> tuple[list[
 
 
 def departed_with_codes_on_lock(*, workspace, now) -> Q:
-    """Bookings whose guests have left but whose codes are still on a lock (as a filter on bookings)."""
-    still_there = BookingCode.objects.for_workspace(workspace).filter(
-        CODE_STILL_ON_LOCK, booking=OuterRef("pk"), released_at__isnull=True
+    """Bookings whose guests have left but whose codes are still on a lock (as a filter on bookings).
+
+    Found from the codes side, in a query of its own: a departed booking's codes all started before its
+    check-out, so only the active codes that have started (or have no window) are read, through their
+    partial index, rather than every past booking with a look at each one's codes."""
+    started = Q(access_code__starts_at__lt=now) | Q(access_code__starts_at__isnull=True)
+    departed = (
+        BookingCode.objects.for_workspace(workspace)
+        # The codes' own workspace too, redundant with the links' but what lets their index be used.
+        .filter(CODE_STILL_ON_LOCK, started, access_code__workspace=workspace)
+        .filter(released_at__isnull=True, booking__check_out__lt=now)
+        .order_by()
+        .values_list("booking_id", flat=True)
+        .distinct()
     )
-    return Q(check_out__lt=now) & Exists(still_there)
+    return Q(pk__in=list(departed))
 
 
 def departures_with_codes(*, workspace, now, limit: int = DASHBOARD_LIST_LIMIT) -> tuple[list[Booking], int]:
@@ -459,7 +470,9 @@ def _readiness_filter(*, workspace, readiness: str, now) -> Q:
     )
     confirmed = Q(status=Booking.Status.CONFIRMED)
     if readiness == Readiness.READY:
-        return confirmed & Exists(links) & ~Exists(not_ready) & ~Exists(late)
+        # Readiness is about arrivals: a stay that is over is not "ready" (and its removed codes would
+        # otherwise be read for every past booking).
+        return confirmed & Q(check_out__gt=now) & Exists(links) & ~Exists(not_ready) & ~Exists(late)
     if readiness == Readiness.FAILED:
         return confirmed & (Exists(refused) | Exists(late))
     return confirmed & Q(check_out__gt=now) & Exists(not_ready) & ~Exists(refused) & ~Exists(late)
@@ -503,7 +516,7 @@ def bookings_filtered(
 class BookingRow:
     booking: Booking
     doors: list[DoorReadiness]
-    state: Readiness | None  # None: not confirmed, no readiness to speak of
+    state: Readiness | None  # None: not confirmed, or over: no readiness to speak of
     open_alerts: int
 
 
@@ -520,7 +533,8 @@ def booking_rows(*, workspace, bookings, now) -> list[BookingRow]:
     )
     rows = []
     for booking in bookings:
-        confirmed = booking.status == Booking.Status.CONFIRMED
+        # A stay that is over has no readiness: its codes have left the locks, as they should.
+        confirmed = booking.status == Booking.Status.CONFIRMED and booking.check_out > now
         deadline = readiness_deadline(booking)
         doors = [door_readiness(link, deadline=deadline, now=now) for link in links.get(booking.pk, [])]
         rows.append(

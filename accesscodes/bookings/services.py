@@ -10,6 +10,8 @@ The doors are locked and read in one statement, new codes are created in one bat
 written in one insert each, so a booking costs a constant, small number of queries.
 """
 
+import dataclasses
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -238,7 +240,9 @@ def _booking_clean(booking: Booking) -> None:
         raise ValidationError(errors)
 
 
-def _plan_for(*, booking: Booking, devices: list[Device], occupying, links: list[BookingCode], now) -> Plan:
+def _plan_for(
+    *, booking: Booking, devices: list[Device], occupying, links: list[BookingCode], now, rotation_seed=""
+) -> Plan:
     facts = BookingFacts(
         reference=booking.reference,
         guest_name=booking.guest_name or "Guest",
@@ -251,6 +255,7 @@ def _plan_for(*, booking: Booking, devices: list[Device], occupying, links: list
             for link in links
             if link.access_code.code and not link.access_code.is_offline_access_code
         },
+        rotation_seed=rotation_seed,
     )
     own_codes = [link.access_code_id for link in links]
     doors = door_facts(devices=devices, occupying=occupying, own_access_code_ids=own_codes)
@@ -260,7 +265,7 @@ def _plan_for(*, booking: Booking, devices: list[Device], occupying, links: list
 
 
 def _apply(
-    *, booking: Booking, timeline: BookingTimeline, now, created: bool
+    *, booking: Booking, timeline: BookingTimeline, now, created: bool, rotation_seed: str = ""
 ) -> tuple[Plan | None, tuple[Step, ...]]:
     """Plan, save the booking (with the PIN the plan gives), and apply the steps. Every door of the stay is
     locked (in a stable order, with the read of the doors) before any PIN is chosen, so two bookings
@@ -272,7 +277,12 @@ def _apply(
     devices = [device for device in locked.values() if not device.is_removed]
     links = [] if created else booking_codes_active(workspace=workspace, booking=booking)
     the_plan = _plan_for(
-        booking=booking, devices=devices, occupying=locked.occupying_codes(), links=links, now=now
+        booking=booking,
+        devices=devices,
+        occupying=locked.occupying_codes(),
+        links=links,
+        now=now,
+        rotation_seed=rotation_seed,
     )
     wants_codes = booking.status == Booking.Status.CONFIRMED
     if wants_codes:
@@ -281,6 +291,8 @@ def _apply(
         booking.pin = pins.pop() if len(pins) == 1 else ""
     booking.save()
     steps = plan_diff(plan=the_plan if wants_codes else None, existing=existing_codes(links))
+    if rotation_seed:
+        steps = rotation_steps(steps)
     links_by_id = {link.pk: link for link in links}
     # Removals first, so a door's new code is judged against what stays on the lock.
     for step in steps:
@@ -437,3 +449,94 @@ def _record_stale(booking: Booking, source_updated_at) -> None:
     )
     booking_event_record(booking=booking, kind="stale_update_ignored", message=message)
     alert_open(booking=booking, device_id=None, kind=Alert.Kind.STALE_UPDATE, message=message)
+
+
+# -- rotating the PIN ----------------------------------------------------------------------------------
+
+PROVIDER_PIN_REPLACED = (
+    "The provider picks this lock's PINs: the code is replaced and the provider issues a new PIN "
+    "(Seam does not promise it differs from the old one)."
+)
+OFFLINE_PIN_KEPT = (
+    "Offline code: it cannot be revoked through Seam, so a new PIN would not stop the old one working; "
+    "it stays as it is."
+)
+
+
+def new_rotation_seed() -> str:
+    """The secret a rotation's PINs are drawn from: the preview shows the PINs this seed gives and the
+    confirmation applies the same seed, so what was previewed is what is done."""
+    return secrets.token_hex(8)
+
+
+def rotation_steps(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """A rotation's steps: a code whose PIN the provider picks is replaced (deleted, then created), since
+    only the provider can give it a new PIN; the other steps are the plan's (the new PINs are updates)."""
+    rotated: list[Step] = []
+    for step in steps:
+        if step.action is Action.KEEP and step.planned.is_offline_access_code:
+            rotated.append(dataclasses.replace(step, reason=OFFLINE_PIN_KEPT))
+        elif step.action is Action.KEEP and step.planned.provider_picks_pin:
+            rotated.append(Step(Action.DELETE, PROVIDER_PIN_REPLACED, existing=step.existing))
+            rotated.append(Step(Action.CREATE, PROVIDER_PIN_REPLACED, planned=step.planned))
+        else:
+            rotated.append(step)
+    return tuple(rotated)
+
+
+def booking_pin_rotation_preview(*, booking: Booking, rotation_seed: str, now=None):
+    """What rotating the PIN with this seed would do, without saving anything: the plan and its steps."""
+    now = now or timezone.now()
+    _check_rotatable(booking)
+    workspace = booking.workspace_id
+    devices = unit_doors(workspace=workspace, unit=booking.unit)
+    links = booking_codes_active(workspace=workspace, booking=booking)
+    occupying = occupying_codes(workspace=workspace, device_ids=[device.pk for device in devices])
+    the_plan = _plan_for(
+        booking=booking,
+        devices=devices,
+        occupying=occupying,
+        links=links,
+        now=now,
+        rotation_seed=rotation_seed,
+    )
+    steps = rotation_steps(plan_diff(plan=the_plan, existing=existing_codes(links)))
+    _check_rotation_keeps_every_code(steps)
+    return the_plan, steps
+
+
+@transaction.atomic
+def booking_pin_rotate(*, booking: Booking, rotation_seed: str, now=None) -> BookingOutcome:
+    """Give the booking new PINs on every door where one can be given, and keep every planner rule (the
+    same PIN on every door when the policy says so, no clash with another code on a door). Refused, with
+    nothing written, when a door that has a code now would be left without one."""
+    if not rotation_seed:
+        raise ValidationError("A rotation needs its seed.")
+    booking = Booking.objects.for_workspace(booking.workspace_id).select_for_update().get(pk=booking.pk)
+    _check_rotatable(booking)
+    timeline = BookingTimeline(booking)
+    timeline.add(kind="pin_rotated", message="PIN rotated by a manager.")
+    the_plan, steps = _apply(
+        booking=booking,
+        timeline=timeline,
+        now=now or timezone.now(),
+        created=False,
+        rotation_seed=rotation_seed,
+    )
+    _check_rotation_keeps_every_code(steps)
+    return BookingOutcome(booking=booking, result="rotated", plan=the_plan, steps=steps)
+
+
+def _check_rotatable(booking: Booking) -> None:
+    if booking.status != Booking.Status.CONFIRMED:
+        raise ValidationError("Only a confirmed booking has codes whose PIN can be rotated.")
+
+
+def _check_rotation_keeps_every_code(steps: tuple[Step, ...]) -> None:
+    """A door that has a code and would get none (no new PIN fits it): raising rolls the rotation back."""
+    replaced = {step.planned.door_key for step in steps if step.action is Action.CREATE}
+    lost = [step for step in steps if step.action is Action.DELETE and step.existing.door_key not in replaced]
+    if lost:
+        raise ValidationError(
+            "No new PIN fits every door of this booking: nothing was changed. " + lost[0].reason
+        )

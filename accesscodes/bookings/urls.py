@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accesscodes.bookings.views import bookings, feeds, properties, property_forms
+from accesscodes.bookings.views import bookings, feeds, properties, property_forms, sources
 
 urlpatterns = [
     path("bookings/", bookings.BookingListView.as_view(), name="booking_list"),
@@ -26,6 +26,7 @@ urlpatterns = [
         name="booking_change_unit_preview",
     ),
     path("bookings/<int:pk>/cancel/", bookings.BookingCancelView.as_view(), name="booking_cancel"),
+    path("bookings/<int:pk>/rotate-pin/", bookings.BookingRotatePinView.as_view(), name="booking_rotate_pin"),
     path("properties/", properties.PropertyListView.as_view(), name="property_list"),
     path("properties/<int:pk>/", properties.PropertyDetailView.as_view(), name="property_detail"),
     path("properties/units/<int:pk>/", properties.UnitDetailView.as_view(), name="unit_detail"),
@@ -39,4 +40,20 @@ urlpatterns = [
     path("settings/feeds/", feeds.FeedListView.as_view(), name="settings_feeds"),
     path("settings/feeds/<int:pk>/", feeds.FeedEditView.as_view(), name="settings_feed_edit"),
     path("settings/feeds/<int:pk>/import/", feeds.FeedImportView.as_view(), name="settings_feed_import"),
+    path("settings/sources/", sources.SourceListView.as_view(), name="settings_sources"),
+    path(
+        "settings/sources/<int:pk>/secret/",
+        sources.SourceSecretRotateView.as_view(),
+        name="settings_source_secret_rotate",
+    ),
+    path(
+        "settings/sources/<int:pk>/url/",
+        sources.SourceUrlRotateView.as_view(),
+        name="settings_source_url_rotate",
+    ),
+    path(
+        "settings/sources/<int:pk>/disable/",
+        sources.SourceDisableView.as_view(),
+        name="settings_source_disable",
+    ),
 ]

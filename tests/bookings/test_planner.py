@@ -209,6 +209,37 @@ def test_a_pin_on_the_lock_changes_only_when_it_must_and_says_so():
     assert code.pin_changed_on_lock
 
 
+def test_a_rotated_pin_differs_from_the_old_and_from_the_source_and_is_the_same_on_every_door():
+    doors = [online_door("front"), online_door("unit")]
+    before = planned(booking(date(2026, 2, 1), date(2026, 2, 3), LA), doors)
+    old_pin = before.codes[0].code
+    assert old_pin == "2468"  # from the phone
+    on_locks = {planned_code.door_key: planned_code.code for planned_code in before.codes}
+    rotated = planned(
+        booking(date(2026, 2, 1), date(2026, 2, 3), LA, pins_on_locks=on_locks, rotation_seed="s1"), doors
+    )
+    pins = {planned_code.code for planned_code in rotated.codes}
+    assert len(pins) == 1 and old_pin not in pins
+    assert rotated.same_pin
+    # Asked for, not forced: the person who rotated it sees the new PIN, so no "tell the guest" alert.
+    assert not any(planned_code.pin_changed_on_lock for planned_code in rotated.codes)
+    assert all(planned_code.kind is Kind.ONLINE for planned_code in rotated.codes)
+
+
+def test_a_rotation_skips_a_drawn_pin_that_equals_the_old_one_or_clashes_with_another_code():
+    seed = "s2"
+    first, second, third = (derived_pin(f"airbnb:HM1:rotation:{seed}", 4, attempt) for attempt in range(3))
+    clash = OtherCode(
+        second, datetime(2026, 1, 30, tzinfo=UTC), datetime(2026, 2, 5, tzinfo=UTC), False, False
+    )
+    door = online_door()
+    door = DoorFacts(key=door.key, name=door.name, device=door.device, others=(clash,))
+    the_booking = booking(
+        date(2026, 2, 1), date(2026, 2, 3), LA, pins_on_locks={"front": first}, rotation_seed=seed
+    )
+    assert planned(the_booking, [door]).codes[0].code == third
+
+
 def test_provider_picks_the_pin_where_the_lock_refuses_custom_pins():
     door = online_door(manufacturer="salto", lengths=())
     code = planned(booking(date(2026, 2, 1), date(2026, 2, 3), LA), [door]).codes[0]

@@ -87,6 +87,7 @@ def main_pages(rows) -> list[str]:
         "/w/alpha/",
         "/w/alpha/bookings/",
         f"/w/alpha/bookings/{booking.pk}/",
+        f"/w/alpha/bookings/{booking.pk}/rotate-pin/",
         "/w/alpha/bookings/new/",
         f"/w/alpha/properties/{rows['property'].pk}/",
         f"/w/alpha/properties/units/{rows['unit'].pk}/",
@@ -103,6 +104,7 @@ def main_pages(rows) -> list[str]:
         "/w/alpha/settings/seam/",
         "/w/alpha/settings/properties/",
         "/w/alpha/settings/feeds/",
+        "/w/alpha/settings/sources/",
         f"/w/alpha/properties/{rows['property'].pk}/edit/",
     ]
 

@@ -167,6 +167,7 @@ def test_the_door_timeline_has_a_bar_per_code(page, live_server, maple_court, wo
         "/w/alpha/bookings/{booking}/move/",
         "/w/alpha/bookings/{booking}/unit/",
         "/w/alpha/bookings/{booking}/cancel/",
+        "/w/alpha/bookings/{booking}/rotate-pin/",
         "/w/alpha/properties/",
         "/w/alpha/properties/{property}/",
         "/w/alpha/properties/units/{unit}/",

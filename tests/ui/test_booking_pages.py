@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accesscodes.bookings.models import Booking, BookingCode, Property, Unit
+from accesscodes.bookings.models import Alert, Booking, BookingCode, BookingEvent, Property, Unit
 from accesscodes.bookings.retention import guest_data_redact
 from accesscodes.bookings.services import booking_upsert
 from accesscodes.models import AccessCode
@@ -83,6 +83,8 @@ def test_a_viewer_reads_every_page_but_sees_no_actions(viewer_client, make_booki
         ("post", "booking_change_unit"),
         ("get", "booking_cancel"),
         ("post", "booking_cancel"),
+        ("get", "booking_rotate_pin"),
+        ("post", "booking_rotate_pin"),
     ],
 )
 def test_a_viewer_may_not_write(viewer_client, make_booking, method, name):
@@ -119,6 +121,8 @@ def bravo_booking(workspace_b):
         ("post", "booking_edit_preview"),
         ("get", "booking_cancel"),
         ("post", "booking_cancel"),
+        ("get", "booking_rotate_pin"),
+        ("post", "booking_rotate_pin"),
         ("get", "unit_detail"),
         ("get", "property_detail"),
     ],
@@ -221,6 +225,90 @@ def test_move_dates_change_unit_and_cancel(manager_client, workspace_a, make_boo
     assert booking.status == Booking.Status.CANCELLED
 
 
+def booking_access_codes(booking):
+    links = (
+        BookingCode.objects.for_workspace(booking.workspace)
+        .filter(booking=booking)
+        .select_related("access_code", "device")
+    )
+    return {link.device.name: link.access_code for link in links if link.released_at is None}
+
+
+def test_rotate_the_pin_shows_the_new_pins_first_then_sets_exactly_those(
+    manager_client, workspace_a, make_booking
+):
+    booking = make_booking("5C")
+    old_pin = booking.pin
+    offline_before = booking_access_codes(booking)["5C door"]
+    assert old_pin and booking_access_codes(booking)["Entrance"].code == old_pin
+
+    page = manager_client.get(url("booking_rotate_pin", booking.pk))
+    content = page.content.decode()
+    seed = page.context["form"].initial["rotation_seed"]
+    (change,) = [step for step in page.context["steps"] if step["door"] == "Entrance"]
+    assert change["words"] == "change" and change["new_pin"] not in (None, old_pin)
+    assert f"new PIN <code>{change['new_pin']}</code>" in content
+    assert "Offline code: it cannot be revoked through Seam" in content and "5C door" in content
+    booking.refresh_from_db()
+    assert booking.pin == old_pin  # the preview saved nothing
+
+    response = manager_client.post(url("booking_rotate_pin", booking.pk), {"rotation_seed": seed})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    codes = booking_access_codes(booking)
+    assert booking.pin == change["new_pin"] == codes["Entrance"].code
+    assert codes["5C door"].pk == offline_before.pk and codes["5C door"].code == offline_before.code
+    assert (
+        BookingEvent.objects.for_workspace(workspace_a).filter(booking=booking, kind="pin_rotated").exists()
+    )
+    assert not Alert.objects.for_workspace(workspace_a).filter(kind=Alert.Kind.PIN_CHANGED).exists()
+
+
+def test_a_code_whose_pin_the_provider_picks_is_replaced_on_rotation(
+    manager_client, workspace_a, make_booking, property_with_doors
+):
+    entrance = property_with_doors["doors"]["entrance"]
+    entrance.code_constraints = [{"constraint_type": "cannot_specify_pin_code"}]
+    entrance.save(update_fields=["code_constraints"])
+    booking = make_booking("4B")
+    before = booking_access_codes(booking)
+    assert before["Entrance"].code == ""
+
+    page = manager_client.get(url("booking_rotate_pin", booking.pk))
+    assert "The provider picks this lock&#x27;s PINs" in page.content.decode()
+    seed = page.context["form"].initial["rotation_seed"]
+    manager_client.post(url("booking_rotate_pin", booking.pk), {"rotation_seed": seed})
+
+    after = booking_access_codes(booking)
+    assert after["Entrance"].pk != before["Entrance"].pk
+    assert after["4B door"].pk == before["4B door"].pk and after["4B door"].code != before["4B door"].code
+    replaced = AccessCode.objects.for_workspace(workspace_a).get(pk=before["Entrance"].pk)
+    # Never sent to Seam in this test, so it is removed at once; a set code would be pending delete.
+    assert replaced.sync_state in (AccessCode.SyncState.PENDING_DELETE, AccessCode.SyncState.REMOVED)
+
+
+def test_a_rotation_with_a_forged_seed_or_of_a_cancelled_booking_changes_nothing(
+    manager_client, make_booking
+):
+    booking = make_booking()
+    old_pin = booking.pin
+    response = manager_client.post(url("booking_rotate_pin", booking.pk), {"rotation_seed": "1234"})
+    assert response.status_code == 400 and "no longer valid" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.pin == old_pin
+
+    manager_client.post(url("booking_cancel", booking.pk))
+    page = manager_client.get(url("booking_rotate_pin", booking.pk)).content.decode()
+    assert "Only a confirmed booking" in page and "Confirm: rotate" not in page
+    response = manager_client.post(url("booking_rotate_pin", booking.pk), {"rotation_seed": "0" * 16})
+    assert response.status_code == 400 and "Only a confirmed booking" in response.content.decode()
+
+
+def test_a_viewer_sees_no_rotate_action(viewer_client, make_booking):
+    booking = make_booking()
+    assert "Rotate the PIN" not in viewer_client.get(url("booking_detail", booking.pk)).content.decode()
+
+
 def test_a_redacted_guest_is_shown_redacted(alice_client, make_booking):
     booking = make_booking(guest_name="Grace Hopper")
     guest_data_redact(booking=booking, now=timezone.now())
@@ -254,6 +342,27 @@ def test_bookings_list_filters(alice_client, make_booking, property_with_doors):
     far = timezone.localdate() + dt.timedelta(days=30)
     assert guests(check_in_from=far.isoformat()) == set()
     assert alice_client.get(url("booking_list"), {"status": "nope"}).status_code == 400
+
+
+def test_a_stay_that_is_over_has_no_readiness_and_is_not_ready(
+    alice_client, make_booking, make_departed_booking, workspace_a
+):
+    departed = make_departed_booking("4B", guest_name="Ada Lovelace")
+    upcoming = make_booking(guest_name="Grace Hopper")
+    AccessCode.objects.for_workspace(workspace_a).filter(
+        pk__in=BookingCode.objects.for_workspace(workspace_a).values("access_code_id")
+    ).update(status=AccessCode.Status.SET, sync_state=AccessCode.SyncState.IN_SYNC)
+
+    ready = alice_client.get(url("booking_list"), {"readiness": "ready"}).context["rows"]
+    assert [row.booking for row in ready] == [upcoming]
+    # Its codes then leave the locks, as they should once the guest has gone: it is not "failed".
+    AccessCode.objects.for_workspace(workspace_a).filter(
+        pk__in=BookingCode.objects.for_workspace(workspace_a)
+        .filter(booking=departed)
+        .values("access_code_id")
+    ).update(sync_state=AccessCode.SyncState.REMOVED, removed_at=timezone.now())
+    rows = {row.booking: row for row in alice_client.get(url("booking_list")).context["rows"]}
+    assert rows[departed].state is None and rows[upcoming].state == "ready"
 
 
 def test_dashboard_shows_arrivals_with_readiness_and_problems(

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accesscodes.bookings.models import CalendarFeed
+from accesscodes.bookings.hook_sources import booking_source_create, hook_token_hash
+from accesscodes.bookings.models import BookingHookDelivery, BookingSource, CalendarFeed
 from portal.models import ApiToken, Membership, Role, Workspace
 from portal.outbound.models import WebhookDelivery, WebhookEndpoint
 from portal.outbound.services import webhook_endpoint_create
@@ -45,7 +46,15 @@ def settings_rows(workspace_a, alice, unit):
         workspace=workspace_a, endpoint=endpoint, event_id="msg_1", event_type="booking.created", payload={}
     )
     owner = Membership.objects.get(workspace=workspace_a, user=alice)
-    return {"token": token, "endpoint": endpoint, "feed": feed, "delivery": delivery, "owner": owner}
+    source, _, _ = booking_source_create(workspace=workspace_a, name="Hostaway")
+    return {
+        "token": token,
+        "endpoint": endpoint,
+        "feed": feed,
+        "delivery": delivery,
+        "owner": owner,
+        "source": source,
+    }
 
 
 def settings_pages(rows):
@@ -57,6 +66,7 @@ def settings_pages(rows):
         url("settings_seam"),
         url("settings_feeds"),
         url("settings_feed_edit", rows["feed"].pk),
+        url("settings_sources"),
     ]
 
 
@@ -72,6 +82,10 @@ def settings_posts(rows):
         (url("settings_seam"), {"seam_api_key": NEW_KEY}),
         (url("settings_feeds"), {"name": "x"}),
         (url("settings_feed_import", rows["feed"].pk), {}),
+        (url("settings_sources"), {"name": "Guesty"}),
+        (url("settings_source_secret_rotate", rows["source"].pk), {}),
+        (url("settings_source_url_rotate", rows["source"].pk), {}),
+        (url("settings_source_disable", rows["source"].pk), {}),
     ]
 
 
@@ -90,6 +104,9 @@ def test_viewers_and_managers_are_refused_every_settings_page(
     assert ApiToken.objects.for_workspace(workspace_a).count() == 1
     assert Membership.objects.filter(workspace=workspace_a).count() == 2
     assert WebhookEndpoint.objects.for_workspace(workspace_a).get().is_enabled
+    source = BookingSource.objects.for_workspace(workspace_a).get()
+    assert source.disabled_at is None and not source.previous_secret
+    assert source.token_hash == settings_rows["source"].token_hash
     assert "/settings/" not in client.get(url("workspace_detail")).content.decode()
 
 
@@ -101,6 +118,7 @@ def test_admins_and_owners_open_every_settings_page_and_see_the_link(
             response = client.get(page)
             assert response.status_code == 200, page
             assert "Calendar feeds" in response.content.decode(), page
+            assert "Booking sources" in response.content.decode(), page
         assert url("settings_members") in client.get(url("workspace_detail")).content.decode()
 
 
@@ -188,6 +206,7 @@ def test_another_workspaces_ids_are_404(alice_client, workspace_b, bob, make_use
     feed = CalendarFeed.objects.create(
         workspace=workspace_b, unit=unit, name="VRBO", url="https://example.com/b"
     )
+    source, _, _ = booking_source_create(workspace=workspace_b, name="Bravo PMS")
     assert alice_client.get(url("settings_webhook_detail", endpoint.pk)).status_code == 404
     assert alice_client.get(url("settings_feed_edit", feed.pk)).status_code == 404
     for page in [
@@ -197,8 +216,13 @@ def test_another_workspaces_ids_are_404(alice_client, workspace_b, bob, make_use
         url("settings_member_change", bravo_owner.pk),
         url("settings_feed_import", feed.pk),
         url("settings_feed_edit", feed.pk),
+        url("settings_source_secret_rotate", source.pk),
+        url("settings_source_url_rotate", source.pk),
+        url("settings_source_disable", source.pk),
     ]:
         assert alice_client.post(page, {"action": "remove"}).status_code == 404, page
+    source.refresh_from_db()
+    assert source.disabled_at is None and not source.previous_secret
     token.refresh_from_db()
     assert token.revoked_at is None
     assert Membership.objects.filter(pk=bravo_owner.pk).exists()
@@ -244,6 +268,55 @@ def test_a_new_webhook_endpoint_shows_its_secret_once_and_can_be_disabled(admin_
     admin_client.post(url("settings_webhook_detail", endpoint.pk), {"action": "enable"})
     endpoint.refresh_from_db()
     assert endpoint.is_enabled
+
+
+def test_a_new_booking_source_shows_its_url_and_secret_once_then_masked(admin_client, workspace_a):
+    response = admin_client.post(url("settings_sources"), {"name": "Hostaway"})
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("max-age=0")
+    hook_url, secret = response.context["hook_url"], response.context["secret"]
+    content = response.content.decode()
+    assert hook_url.startswith("http://testserver/hooks/bookings/") and hook_url in content
+    assert secret.startswith("whsec_") and secret in content
+    source = BookingSource.objects.for_workspace(workspace_a).get()
+    token = hook_url.rstrip("/").rsplit("/", 1)[1]
+    assert source.key == "hostaway" and source.token_hash == hook_token_hash(token)
+    assert source.secret == secret
+
+    listing = admin_client.get(url("settings_sources")).content.decode()
+    assert "Hostaway" in listing and "/hooks/bookings/••••••••/" in listing
+    assert token not in listing and secret not in listing
+
+    again = admin_client.post(url("settings_sources"), {"name": "hostaway"})
+    assert again.status_code == 400 and "already has a booking source" in again.content.decode()
+    unnamed = admin_client.post(url("settings_sources"), {"name": "---"})
+    assert unnamed.status_code == 400 and "Latin letters or digits" in unnamed.content.decode()
+    assert BookingSource.objects.for_workspace(workspace_a).count() == 1
+
+
+def test_a_booking_source_rotates_its_secret_and_url_and_is_disabled(admin_client, workspace_a):
+    source, old_path, old_secret = booking_source_create(workspace=workspace_a, name="Hostaway")
+
+    rotated = admin_client.post(url("settings_source_secret_rotate", source.pk))
+    new_secret = rotated.context["secret"]
+    assert rotated.status_code == 200 and new_secret in rotated.content.decode()
+    assert rotated.context["hook_url"] is None and "24 more hours" in rotated.content.decode()
+    source.refresh_from_db()
+    assert (source.secret, source.previous_secret) == (new_secret, old_secret)
+
+    moved = admin_client.post(url("settings_source_url_rotate", source.pk))
+    new_url = moved.context["hook_url"]
+    assert new_url in moved.content.decode() and not new_url.endswith(old_path)
+    source.refresh_from_db()
+    assert source.token_hash == hook_token_hash(new_url.rstrip("/").rsplit("/", 1)[1])
+    assert admin_client.post(old_path, b"{}", content_type="application/json").status_code == 404
+
+    assert admin_client.post(url("settings_source_disable", source.pk)).status_code == 302
+    source.refresh_from_db()
+    assert source.disabled_at is not None
+    listing = admin_client.get(url("settings_sources")).content.decode()
+    assert "disabled" in listing and "New secret" not in listing
+    assert admin_client.post(new_url, b"{}", content_type="application/json").status_code == 410
 
 
 def test_a_private_webhook_address_is_a_field_error(admin_client, workspace_a):
@@ -331,6 +404,7 @@ def test_settings_lists_take_a_constant_number_of_queries(
         url("settings_webhooks"),
         url("settings_webhook_detail", endpoint.pk),
         url("settings_feeds"),
+        url("settings_sources"),
     ]
     few = {page: queries_for(alice_client, page) for page in pages}
     for number in range(5):
@@ -344,5 +418,9 @@ def test_settings_lists_take_a_constant_number_of_queries(
         )
         CalendarFeed.objects.create(
             workspace=workspace_a, unit=unit, name=f"Feed {number}", url=f"https://example.com/{number}.ics"
+        )
+        source, _, _ = booking_source_create(workspace=workspace_a, name=f"Source {number}")
+        BookingHookDelivery.objects.create(
+            workspace=workspace_a, source=source, webhook_id=f"msg_{number}", body="{}", event_type="a"
         )
     assert {page: queries_for(alice_client, page) for page in pages} == few

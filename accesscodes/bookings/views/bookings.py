@@ -1,6 +1,6 @@
 """The bookings pages: the list, a booking's page, the create / edit form with its live preview, and the
-actions (move dates, change unit, cancel) that each show what they will do before they are confirmed.
-Writes go only through `booking_upsert` / `booking_cancel`."""
+actions (move dates, change unit, cancel, rotate the PIN) that each show what they will do before they are confirmed.
+Writes go only through `booking_upsert` / `booking_cancel` / `booking_pin_rotate`."""
 
 import secrets
 
@@ -17,6 +17,7 @@ from accesscodes.bookings.forms import (
     BookingForm,
     ChangeUnitForm,
     MoveDatesForm,
+    RotatePinForm,
     StayDatesMixin,
 )
 from accesscodes.bookings.models import Booking
@@ -32,7 +33,14 @@ from accesscodes.bookings.selectors import (
     existing_codes,
     property_zone,
 )
-from accesscodes.bookings.services import booking_cancel, booking_preview, booking_upsert
+from accesscodes.bookings.services import (
+    booking_cancel,
+    booking_pin_rotate,
+    booking_pin_rotation_preview,
+    booking_preview,
+    booking_upsert,
+    new_rotation_seed,
+)
 from accesscodes.selectors import access_code_rows
 from portal.models import CODE_EDITOR_ROLES
 from portal.tenant_views import WorkspaceView
@@ -97,7 +105,7 @@ def add_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def step_rows(steps, door_names: dict) -> list[dict]:
+def step_rows(steps, door_names: dict, *, include_kept: bool = False) -> list[dict]:
     return [
         {
             "action": step.action.value,
@@ -106,9 +114,10 @@ def step_rows(steps, door_names: dict) -> list[dict]:
             if step.planned
             else door_names.get(step.existing.door_key, "a door"),
             "reason": step.reason,
+            "new_pin": step.planned.code if step.planned and step.action is not Action.KEEP else None,
         }
         for step in steps
-        if step.action is not Action.KEEP
+        if include_kept or step.action is not Action.KEEP
     ]
 
 
@@ -357,3 +366,51 @@ class BookingCancelView(BookingsView):
         else:
             messages.success(request, "Booking cancelled: its codes are being removed from the locks.")
         return redirect("booking_detail", self.workspace.slug, booking.pk)
+
+
+class BookingRotatePinView(BookingsView):
+    """Rotating the PIN shows first which doors get which new PIN, which codes are replaced and which
+    offline codes keep their PIN; the confirmation applies the PINs that were shown."""
+
+    read_roles = CODE_EDITOR_ROLES
+
+    def get(self, request, pk):
+        booking = self.booking_or_404(pk)
+        form = RotatePinForm(initial={"rotation_seed": new_rotation_seed()})
+        return self.rotation_page(booking, form, form.initial["rotation_seed"])
+
+    def post(self, request, pk):
+        booking = self.booking_or_404(pk)
+        form = RotatePinForm(request.POST)
+        if not form.is_valid():
+            return self.rotation_page(booking, form, rotation_seed=None, status=400)
+        try:
+            outcome = booking_pin_rotate(booking=booking, rotation_seed=form.cleaned_data["rotation_seed"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.rotation_page(booking, form, rotation_seed=None, status=400)
+        pin = f" The new PIN is {outcome.booking.pin}." if outcome.booking.pin else ""
+        messages.success(request, f"PIN rotated: the new codes are being sent to the locks.{pin}")
+        return redirect("booking_detail", self.workspace.slug, booking.pk)
+
+    def rotation_page(self, booking, form, rotation_seed, status=200):
+        steps, error = [], None
+        if rotation_seed is not None:
+            try:
+                _, found = booking_pin_rotation_preview(booking=booking, rotation_seed=rotation_seed)
+            except ValidationError as refusal:
+                error = " ".join(refusal.messages)
+            else:
+                door_names = {
+                    link.device_id: link.device.name for link in booking_code_links(booking=booking)
+                }
+                steps = step_rows(found, door_names, include_kept=True)
+        return self.render_page(
+            "bookings/booking_rotate_pin.html",
+            status=status,
+            booking=booking,
+            form=form,
+            steps=steps,
+            error=error,
+            changes_anything=any(step["action"] != Action.KEEP for step in steps),
+        )
