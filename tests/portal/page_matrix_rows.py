@@ -179,6 +179,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("booking_change_unit_preview", "POST"): Row(
         MANAGER, kwargs=booking, body=lambda w: {"unit": w.second_unit.pk}
     ),
+    ("booking_rotate_pin", "GET"): Row(MANAGER, kwargs=booking),
+    ("booking_rotate_pin", "POST"): Row(
+        MANAGER, kwargs=booking, body=lambda w: {"rotation_seed": "0123456789abcdef"}
+    ),
     ("booking_cancel", "GET"): Row(MANAGER, kwargs=booking),
     ("booking_cancel", "POST"): Row(MANAGER, kwargs=booking),
     # properties and units
@@ -195,6 +199,11 @@ ROWS: dict[tuple[str, str], Row] = {
     ("unit_edit", "GET"): Row(ADMIN, kwargs=pk("unit")),
     ("unit_edit", "POST"): Row(ADMIN, kwargs=pk("unit"), body=unit_form),
     # calendar feeds
+    ("settings_sources", "GET"): Row(ADMIN),
+    ("settings_sources", "POST"): Row(ADMIN, body=lambda w: {"name": "Matrix PMS"}),
+    ("settings_source_secret_rotate", "POST"): Row(ADMIN, kwargs=pk("source")),
+    ("settings_source_url_rotate", "POST"): Row(ADMIN, kwargs=pk("source")),
+    ("settings_source_disable", "POST"): Row(ADMIN, kwargs=pk("source")),
     ("settings_feeds", "GET"): Row(ADMIN),
     ("settings_feeds", "POST"): Row(ADMIN, body=feed_form, body_names_objects=True),
     ("settings_feed_edit", "GET"): Row(ADMIN, kwargs=pk("feed")),
