@@ -369,7 +369,10 @@ def test_dashboard_shows_arrivals_with_readiness_and_problems(
     alice_client, make_booking, make_device, workspace_a
 ):
     ada = make_booking(guest_name="Ada Lovelace", check_in=timezone.now() + dt.timedelta(hours=1))
-    make_device(workspace_a, "august", name="Dead door", online=False)
+    make_device(
+        workspace_a, "august", name="Dead door", online=False,
+        errors=[{"error_code": "device_disconnected", "message": "Device is disconnected"}],
+    )  # fmt: skip
     failed = AccessCode.objects.for_workspace(workspace_a).filter(
         pk__in=BookingCode.objects.for_workspace(workspace_a).filter(booking=ada).values("access_code_id")
     )
@@ -388,6 +391,8 @@ def test_dashboard_shows_arrivals_with_readiness_and_problems(
     assert "Ada Lovelace" in content and "Seam refused: code too short" in content
     # The igloohome door without a bridge is offline by design: not a device needing attention.
     assert [device.name for device in dashboard["devices"]] == ["Dead door"]
+    # Seam's codes in words: the problem's title, with its meaning on hover.
+    assert "Lock disconnected" in content and ">device_disconnected<" not in content
     assert dashboard["failed_count"] == 1
     # The sections alone, for the page's polling.
     partial = alice_client.get(url("workspace_sections"))
