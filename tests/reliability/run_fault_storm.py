@@ -8,18 +8,18 @@ Retry-After, answers lost after processing, answers later than the client waits)
 and 200 cancellations; a Django-Q2 cluster with two workers does the work. Prints codes expected /
 found / duplicated / lost / stuck / left on locks, the time to converge and the 429s answered, and exits
 non-zero unless all the counts that must be zero are. Works in a scratch database (TEST_DATABASE_NAME,
-default `test_fault_storm`, dropped at the end). Not collected by pytest."""
+default `test_fault_storm`, dropped at the end). Not collected by pytest.
+
+Killed processes: `--kill-worker-every 20 --kill-web-every 60` has a supervisor kill the Django-Q2
+cluster and gunicorn with SIGKILL on those periods (and start them again) while the hooks arrive, one
+every `--pace` seconds; the booking system sends again a delivery that got no answer."""
 
 import argparse
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
@@ -32,8 +32,17 @@ import django  # noqa: E402
 
 django.setup()
 
-import httpx  # noqa: E402
 from django.db import connection  # noqa: E402
+from processes import (  # noqa: E402
+    Supervised,
+    Supervisor,
+    free_port,
+    gunicorn_command,
+    qcluster_command,
+    server_env,
+    stop,
+    wait_for_web,
+)
 from storm import (  # noqa: E402
     STORM_WORKER_ENV,
     StormSize,
@@ -50,49 +59,6 @@ from portal.seam.sandbox import SandboxServer  # noqa: E402
 from portal.services import workspace_create  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="") + (
-        ":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else ""
-    )
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def start(command: list[str], env: dict, log_path: Path) -> subprocess.Popen:
-    with open(log_path, "wb") as log:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def wait_for_web(base_url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "gunicorn exited"
-        try:
-            httpx.get(base_url + "/healthz", timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not start")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -104,6 +70,9 @@ def main() -> int:
     parser.add_argument("--cancellations", type=int, default=200)
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--workers", type=int, default=2, help="Django-Q2 workers")
+    parser.add_argument("--pace", type=float, default=0, help="seconds between two hooks")
+    parser.add_argument("--kill-worker-every", type=float, default=0, help="seconds; 0 = never")
+    parser.add_argument("--kill-web-every", type=float, default=0, help="seconds; 0 = never")
     parser.add_argument("--deadline", type=float, default=1800, help="seconds allowed to converge")
     options = parser.parse_args()
     size = StormSize(
@@ -122,25 +91,28 @@ def main() -> int:
             name="Storm", slug="storm", seam_api_key=api_key, seam_api_url=sandbox.url
         )
         world = storm_world(seam_sandbox=sandbox, workspace=workspace, size=size)
-        env = {
-            **os.environ,
-            **STORM_WORKER_ENV,
-            "DATABASE_URL": database_url(),
-            "Q_WORKERS": str(options.workers),
-        }
-        env.pop("TEST_DATABASE_NAME", None)
+        env = server_env(**STORM_WORKER_ENV, Q_WORKERS=str(options.workers))
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        web = start([sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--workers", "2",
-                     "--bind", f"127.0.0.1:{port}"], env, logs / "gunicorn.log")  # fmt: skip
-        wait_for_web(base_url, web)
+        web = Supervised("gunicorn", gunicorn_command(port), env, logs / "gunicorn.log",
+                         kill_every=options.kill_web_every)  # fmt: skip
+        worker = Supervised("Django-Q2 cluster", qcluster_command(), env, logs / "qcluster.log",
+                            kill_every=options.kill_worker_every)  # fmt: skip
+        supervisor = Supervisor([web, worker])
+        web.start()
+        wait_for_web(base_url, web.process)
         faults = storm_faults_start(seam_sandbox=sandbox, world=world, rate=size.fault_rate)
         try:
-            worker = start([sys.executable, "manage.py", "qcluster"], env, logs / "qcluster.log")
+            worker.start()
             started = time.monotonic()
-            storm_push(base_url=base_url, world=world, size=size)
+            supervisor.start_killing()
+            try:
+                redelivered = storm_push(base_url=base_url, world=world, size=size, pace=options.pace)
+            finally:
+                supervisor.stop_killing()
             print(f"{size.bookings} bookings, {size.date_changes} date changes and {size.cancellations} "
-                  f"cancellations pushed in {time.monotonic() - started:.0f} s")  # fmt: skip
+                  f"cancellations pushed in {time.monotonic() - started:.0f} s; "
+                  f"{supervisor.kills()}; hooks sent again: {redelivered}")  # fmt: skip
             seconds = time.monotonic() - started
             seconds += storm_wait(worker=worker, world=world, size=size, deadline_seconds=options.deadline)
         finally:
@@ -153,8 +125,8 @@ def main() -> int:
         print(f"  goal 0 duplicated, 0 lost, 0 stuck: {'met' if report.holds else 'NOT met'}")
         return 0 if report.holds else 1
     finally:
-        stop(worker)
-        stop(web)
+        stop(worker and worker.process)
+        stop(web and web.process)
         sandbox.stop()
         connection.close()
         connection.creation.destroy_test_db(old_name, verbosity=0)

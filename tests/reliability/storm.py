@@ -24,6 +24,8 @@ from tests.hooks.hook_signing import hook_body, signed_headers
 
 # The worker's Seam client for a storm: a read slower than this is a timeout.
 STORM_WORKER_ENV = {"SEAM_READ_TIMEOUT": "2", "SEAM_BACKOFF_BASE": "0.1"}
+# A delivery is sent this many times at most, a second apart, before the storm gives up on it.
+HOOK_ATTEMPTS = 60
 
 
 @dataclass(frozen=True)
@@ -129,18 +131,33 @@ def storm_faults_stop(*, seam_sandbox, fault_ids: list[str]) -> int:
     return rate_limited
 
 
-def storm_push(*, base_url: str, world: StormWorld, size: StormSize) -> None:
-    """Every booking, then the date changes, then the cancellations, as signed hooks."""
+def storm_push(*, base_url: str, world: StormWorld, size: StormSize, pace: float = 0) -> int:
+    """Every booking, then the date changes, then the cancellations, as signed hooks, one every `pace`
+    seconds. Like a booking system, a delivery that gets no answer or a 5xx is sent again (same
+    `webhook-id`) until it is accepted; returns the number of such redeliveries."""
     rng = random.Random(size.seed)
     first = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2)
+    redelivered = 0
     with httpx.Client(base_url=base_url, timeout=30) as client:
 
         def send(event_type, **data):
+            nonlocal redelivered
             body = hook_body(event_type, **data)
-            response = client.post(
-                world.hook_path, content=body, headers=signed_headers(world.hook_secret, body)
-            )
+            headers = signed_headers(world.hook_secret, body)
+            response = None
+            for attempt in range(HOOK_ATTEMPTS):
+                if attempt:
+                    redelivered += 1
+                    time.sleep(1)
+                try:
+                    response = client.post(world.hook_path, content=body, headers=headers)
+                except httpx.TransportError:
+                    continue
+                if response.status_code < 500:
+                    break
+            assert response is not None, "the server never answered"
             assert response.status_code == 202, response.text
+            time.sleep(pace)
 
         for index in range(size.bookings):
             unit = world.units[index % len(world.units)]
@@ -163,6 +180,7 @@ def storm_push(*, base_url: str, world: StormWorld, size: StormSize) -> None:
             send("booking.updated", **_booking(external_id, *world.stays[external_id]))
         for external_id in cancelled:
             send("booking.cancelled", external_id=external_id)
+    return redelivered
 
 
 def _booking(external_id, unit, check_in, check_out) -> dict:

@@ -1,5 +1,8 @@
 """Fault injection: failing before processing, after processing (lost answers), latency, scoping."""
 
+import json
+import socket
+import struct
 import time
 
 import httpx
@@ -99,3 +102,21 @@ def test_faults_over_http_including_fake_compatible_outage(server, api):
     bad = control.post("/_sandbox/faults/set", json={"route": "*", "status": 503, "phase": "during"})
     assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_input"
     control.close()
+
+
+def test_a_client_that_stops_waiting_costs_no_traceback(server, api, capsys):
+    august = api.device("august")
+    server.faults.add(route="access_codes/create", latency_ms=300, phase="after", times=1)
+    body = json.dumps({"device_id": august["device_id"], "name": "Abandoned"}).encode()
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as client:
+        client.sendall(
+            b"POST /access_codes/create HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {api.key}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        # Closed with a reset, as a killed process's socket is: the late answer finds no one.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    time.sleep(0.6)
+    assert [code["name"] for code in codes_on(api, august)] == ["Abandoned"]
+    assert "Traceback" not in capsys.readouterr().err
