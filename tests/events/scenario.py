@@ -70,7 +70,7 @@ def busy_seam_history(
                 seam_sandbox.control("locks/simulate_unlock", access_code_id=seam_code["access_code_id"])
                 settle(seam_sandbox, seconds=1)
         settle(seam_sandbox)
-        return client.events_list(since=since, limit=1000), created
+        return client.events_list(since=since, limit=100_000), created
 
 
 def _device_id(seam_sandbox, workspace, name):
