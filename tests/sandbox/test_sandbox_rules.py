@@ -120,6 +120,8 @@ def test_per_device_rate_limit_answers_429_with_retry_after(server, api):
     assert create(api, august).status_code == 200  # limits are per device
     server.clock.advance(seconds=retry_after)
     assert create(api, yale).status_code == 200
+    # The sandbox counts the 429s it answered, per device and action.
+    assert server.control("rate_limits/refused")["refused"] == {yale["device_id"]: {"create": 1}}
 
 
 def test_update_and_delete_rate_limits(server, api):

@@ -177,6 +177,15 @@ def config(sandbox: Sandbox, params: Params) -> dict:
     return {"config": sandbox.config.as_dict()}
 
 
+@operation("rate_limits/refused")
+def rate_limits_refused(sandbox: Sandbox, params: Params) -> dict:
+    """The 429s Seam's per-device write limits answered, per device: `{device_id: {action: count}}`."""
+    refused: dict[str, dict[str, int]] = {}
+    for (device_id, action), count in sandbox.rate_limiter.refused.items():
+        refused.setdefault(device_id, {})[action] = count
+    return {"refused": refused}
+
+
 @operation("faults/set")
 def faults_set(sandbox: Sandbox, params: Params) -> dict:
     rule = sandbox.faults.add(**params.data)

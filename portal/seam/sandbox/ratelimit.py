@@ -15,6 +15,8 @@ WINDOW = timedelta(minutes=1)
 class DeviceRateLimiter:
     def __init__(self) -> None:
         self._hits: dict[tuple[str, str], deque[datetime]] = {}
+        # 429s answered, per device and action: what a client that spaces its own writes never causes.
+        self.refused: dict[tuple[str, str], int] = {}
 
     def check(self, device_id: str, action: str, now: datetime) -> None:
         """Count one `action` on the device, or raise a 429 with the seconds until a slot frees up."""
@@ -24,6 +26,7 @@ class DeviceRateLimiter:
             hits.popleft()
         if len(hits) >= limit:
             retry_after = max(1, math.ceil((hits[0] + WINDOW - now).total_seconds()))
+            self.refused[device_id, action] = self.refused.get((device_id, action), 0) + 1
             raise rate_limited(
                 f"Too many access code {action} requests for this device "
                 f"(limit {limit} per minute); retry after {retry_after} s",
