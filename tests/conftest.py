@@ -152,46 +152,20 @@ def django_q_worker(transactional_db, tmp_path):
     Call the fixture's value to start one; each is stopped, with its worker children, at the end. Its
     output goes to a file (a pipe nobody reads would fill up and stall it); `worker.output()` reads it.
     """
-    import os
-    import signal
-    import subprocess
-    import sys
-    from urllib.parse import quote
+    from server_processes import qcluster_command, server_env, start, stop
 
-    from django.db import connection
-
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    database_url = f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": database_url, "Q_WORKERS": "1", "Q_SYNC": "0"}
-    env.pop("TEST_DATABASE_NAME", None)
+    env = server_env(Q_WORKERS="1", Q_SYNC="0")
     workers = []
 
-    def start():
+    def start_one():
         log_path = tmp_path / f"qcluster-{len(workers)}.log"
-        with open(log_path, "wb") as log:
-            worker = subprocess.Popen(
-                [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"],
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, so stopping it reaches its worker children
-            )
+        worker = start(qcluster_command(), env, log_path)
         worker.output = lambda: log_path.read_text(errors="replace")
         worker.wait_until = lambda describe, condition: _wait_for_worker(worker, describe, condition)
         workers.append(worker)
         return worker
 
-    yield start
+    yield start_one
     for worker in workers:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                # A cluster that has run a while can take long to wind down; the test is over anyway.
-                worker.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-                worker.wait(timeout=10)
+        # A cluster that has run a while can take long to wind down; the test is over anyway.
+        stop(worker, grace=5)

@@ -8,7 +8,6 @@ in-process and through the worker.
 """
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import uuid
 
 import pytest
 from django.conf import settings
+from server_processes import stop
 
 from portal.seam import SeamClient
 
@@ -103,16 +103,6 @@ def sqlite_portal(tmp_path):
     yield Portal()
     for process in started:
         stop(process)
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def assert_clean(process, what):

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(Path(__file__).resolve().parent)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("TEST_DATABASE_NAME", "test_fault_storm")
 os.environ.setdefault("SEAM_ALLOW_HTTP_LOOPBACK", "1")
@@ -33,7 +33,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from processes import (  # noqa: E402
+from server_processes import (  # noqa: E402
     Supervised,
     Supervisor,
     free_port,

@@ -8,7 +8,7 @@ referees: no code duplicated, lost, stuck or left on a lock. The full size is
 import time
 
 import pytest
-from processes import (
+from server_processes import (
     Supervised,
     Supervisor,
     free_port,

@@ -1,5 +1,6 @@
-"""Real server processes for the reliability scenarios: gunicorn and a Django-Q2 cluster on the scenario's
-database, and a supervisor that kills them with SIGKILL on a schedule and starts them again."""
+"""Real server processes for tests and scenarios: gunicorn and a Django-Q2 cluster on the database this
+process uses, stopped with their children, and a supervisor that kills them with SIGKILL on a schedule
+and starts them again."""
 
 import os
 import signal
@@ -55,12 +56,13 @@ def start(command: list[str], env: dict, log_path: Path) -> subprocess.Popen:
                                 stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
 
 
-def stop(process: subprocess.Popen | None) -> None:
+def stop(process: subprocess.Popen | None, *, grace: float = 15) -> None:
+    """SIGTERM to its process group, SIGKILL if it has not ended `grace` seconds later."""
     if process is None or process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=15)
+        process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
