@@ -84,3 +84,19 @@ def test_a_hook_url_token_never_reaches_the_log(client, prefix):
     logged = stream.getvalue()
     assert f"{prefix}***/" in logged, "the rejected hook is still logged, with its path"
     assert token not in logged
+
+
+def test_the_development_server_access_lines_are_masked_too():
+    token = "Zq3v_unknown-token-9f8e7d6c5b4a"
+    stream = io.StringIO()
+    [handler] = logging.getLogger("django.server").handlers  # as settings.LOGGING configures it
+    original = handler.setStream(stream)
+    try:
+        # What runserver's request handler logs for each request.
+        logging.getLogger("django.server").info(
+            '"%s" %s %s', f"POST /hooks/seam/{token}/ HTTP/1.1", "200", "32"
+        )
+    finally:
+        handler.setStream(original)
+    assert "/hooks/seam/***/" in stream.getvalue()
+    assert token not in stream.getvalue()
