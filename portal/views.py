@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -12,7 +12,10 @@ from portal.tenant_views import WorkspaceView
 
 @login_required
 def home(request):
-    workspaces = workspaces_for_user(user=request.user)
+    """Someone in one workspace goes straight to its arrivals dashboard; someone in several chooses."""
+    workspaces = list(workspaces_for_user(user=request.user))
+    if len(workspaces) == 1:
+        return redirect("workspace_detail", workspaces[0].slug)
     return render(request, "portal/home.html", {"workspaces": workspaces})
 
 

@@ -21,13 +21,24 @@ def test_anonymous_is_sent_to_login(client):
     assert response.url.startswith(reverse("login"))
 
 
-def test_login_then_home_lists_only_own_workspaces(client, two_workspaces):
+def test_login_opens_the_dashboard_of_ones_only_workspace(client, two_workspaces):
     response = client.post(
         reverse("login"), {"username": "alice", "password": "pw-for-tests-only"}, follow=True
     )
+    assert response.redirect_chain[-1][0] == reverse("workspace_detail", args=["alpha"])
     assert response.status_code == 200
     assert b"Alpha Rentals" in response.content
     assert b"Bravo Hotels" not in response.content
+
+
+def test_home_lists_the_workspaces_of_someone_in_several(client, alice, two_workspaces):
+    from portal.models import Membership, Role
+
+    Membership.objects.create(user=alice, workspace=two_workspaces[1], role=Role.VIEWER)
+    client.force_login(alice)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert b"Alpha Rentals" in response.content and b"Bravo Hotels" in response.content
 
 
 def test_workspace_page_for_member(client, alice, two_workspaces):
