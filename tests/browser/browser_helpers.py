@@ -3,6 +3,11 @@
 PHONE = {"width": 390, "height": 844}
 
 
+# The live preview is asked for again as each field changes (htmx queues the latest request behind the
+# one in flight); on a busy machine the request that carries every field can land seconds after the last.
+LIVE_PREVIEW_TIMEOUT_MS = 30_000
+
+
 def log_in(page, live_server, username: str, password: str = "pw-for-tests-only") -> None:
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", username)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from browser_helpers import PHONE, horizontal_overflow, log_in
+from browser_helpers import LIVE_PREVIEW_TIMEOUT_MS, PHONE, horizontal_overflow, log_in
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -69,8 +69,10 @@ def test_a_manager_creates_moves_and_cancels_a_booking(
     page.fill("input[name=guest_name]", "Ada Lovelace")
     page.fill("input[name=guest_phone]", "+49 30 555 4821")
     # The live preview: the planned codes per door appear before anything is saved.
-    expect(page.locator('#preview [data-door="Entrance"]')).to_be_visible()
-    expect(page.locator('#preview [data-door="4B door"]')).to_contain_text("4821")
+    expect(page.locator('#preview [data-door="Entrance"]')).to_be_visible(timeout=LIVE_PREVIEW_TIMEOUT_MS)
+    expect(page.locator('#preview [data-door="4B door"]')).to_contain_text(
+        "4821", timeout=LIVE_PREVIEW_TIMEOUT_MS
+    )
     assert not Booking.objects.for_workspace(workspace_a).exists()
     screenshot(page, "booking-form-preview-desktop")
 

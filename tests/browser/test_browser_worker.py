@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_helpers import log_in
+from browser_helpers import LIVE_PREVIEW_TIMEOUT_MS, log_in
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -77,8 +77,12 @@ def test_a_booking_made_in_the_browser_reaches_the_locks_and_its_pin_is_rotated(
     page.fill("input[name=check_out_date]", (check_in.date() + dt.timedelta(days=2)).isoformat())
     page.fill("input[name=guest_name]", "Ada Lovelace")
     page.fill("input[name=guest_phone]", "+1 212 555 0147")
-    expect(page.locator('#preview [data-door="Unit 2A Front Door"]')).to_contain_text("0147")
-    expect(page.locator('#preview [data-door="Suite 301 Entry"]')).to_be_visible()
+    expect(page.locator('#preview [data-door="Unit 2A Front Door"]')).to_contain_text(
+        "0147", timeout=LIVE_PREVIEW_TIMEOUT_MS
+    )
+    expect(page.locator('#preview [data-door="Suite 301 Entry"]')).to_be_visible(
+        timeout=LIVE_PREVIEW_TIMEOUT_MS
+    )
     screenshot(page, "worker-booking-form-preview")
     page.click("button[name=confirm]")
     expect(page.locator("#booking-codes")).to_contain_text("Suite 301 Entry")
