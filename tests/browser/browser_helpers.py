@@ -3,8 +3,8 @@
 PHONE = {"width": 390, "height": 844}
 
 
-# The live preview is asked for again as each field changes (htmx queues the latest request behind the
-# one in flight); on a busy machine the request that carries every field can land seconds after the last.
+# The live preview is asked for again 400 ms after each edit (the newer request replaces the one in
+# flight); on a busy machine the answer for the last field can still land seconds later.
 LIVE_PREVIEW_TIMEOUT_MS = 30_000
 
 
