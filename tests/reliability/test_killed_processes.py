@@ -61,7 +61,7 @@ def test_a_storm_survives_killed_workers_and_web_processes(sandbox_workspace, se
         finally:
             supervisor.stop_killing()
         seconds = time.monotonic() - started
-        seconds += storm_wait(worker=worker, world=world, size=CI_SIZE, deadline_seconds=600)
+        seconds += storm_wait(worker=worker, world=world, size=CI_SIZE, deadline_seconds=900)
     finally:
         rate_limited = storm_faults_stop(seam_sandbox=seam_sandbox, fault_ids=faults)
         stop(worker.process)
