@@ -9,10 +9,10 @@ from accesscodes.sync.earlier_create import (
 )
 from accesscodes.sync.outcomes import backoff, defer, gone_handle, mark_in_sync, success_record
 from accesscodes.sync.rate_budget import write_reserve
-from accesscodes.sync.seam_params import create_params, json_safe, update_params
+from accesscodes.sync.seam_params import create_params, json_safe, same_instant, update_params
 from accesscodes.sync.seam_state import POLL_MIN, seam_state_apply, status_set
 from accesscodes.sync.write_back import access_code_write_back
-from portal.seam import SeamError, SeamNotFound, SeamUnavailable
+from portal.seam import SeamConflict, SeamError, SeamNotFound, SeamUnavailable
 
 
 def push(*, client, access_code: AccessCode, now) -> str:
@@ -24,6 +24,13 @@ def push(*, client, access_code: AccessCode, now) -> str:
 
 
 def _push_create(client, access_code: AccessCode, now) -> str:
+    if access_code.create_attempted_at is None and access_code.is_offline_access_code:
+        # An offline PIN cannot be taken back from the lock once Seam made it, and the guest may already
+        # have it: one Seam holds for this very code (a database restored from an older backup) is linked.
+        access_code.create_request = json_safe(create_params(access_code=access_code))
+        found = earlier_create_find(client=client, access_code=access_code)
+        if found is not None and earlier_create_link(access_code=access_code, seam_code=found, now=now):
+            return "linked"
     if access_code.create_attempted_at is not None:
         found = earlier_create_find(client=client, access_code=access_code)
         if found is not None and earlier_create_link(access_code=access_code, seam_code=found, now=now):
@@ -56,12 +63,32 @@ def _push_create(client, access_code: AccessCode, now) -> str:
             # Seam answered: this request made no code, so only an earlier unanswered one might.
             access_code.create_unanswered_at = unanswered_before
             access_code_write_back(access_code=access_code, fields=["create_unanswered_at"])
+        if isinstance(error, SeamConflict) and _link_code_already_on_lock(client, access_code, now):
+            return "linked"
         raise
     access_code.create_unanswered_at = unanswered_before
     seam_state_apply(access_code=access_code, seam_code=seam_code, now=now)
     mark_in_sync(access_code=access_code, now=now)
     success_record(access_code=access_code, now=now, done="Created in Seam", failed_attempts=failed_attempts)
     return "created"
+
+
+def _link_code_already_on_lock(client, access_code: AccessCode, now) -> bool:
+    """Seam refuses a PIN the lock already holds for an overlapping time. When that code is this very
+    one, made before the portal lost track of it (its database restored from a backup older than the
+    code), it is linked, not refused: same lock, same PIN, same name, and nobody else in the portal made
+    it. A window that differs is then sent as a change."""
+    found = earlier_create_find(client=client, access_code=access_code)
+    if found is None or found.get("name") != access_code.name:
+        return False
+    if not earlier_create_link(access_code=access_code, seam_code=found, now=now):
+        return False
+    same_window = same_instant(left=found.get("starts_at"), right=access_code.starts_at) and same_instant(
+        left=found.get("ends_at"), right=access_code.ends_at
+    )
+    if not same_window:
+        _push_update(client, access_code, now)
+    return True
 
 
 def _wait_for_unanswered_create(access_code: AccessCode, now, instead_of: str) -> str | None:
