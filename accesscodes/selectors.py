@@ -30,17 +30,30 @@ def access_codes_for_workspace(
     return queryset.order_by("-created_at", "-pk")
 
 
-def occupying_codes(*, workspace, device_ids) -> defaultdict[int, list]:
+class OccupyingCodes(defaultdict):
+    """Lock id -> [(code id, the code as the rules engine sees it)]; `found_ids`: the codes found in Seam
+    (adopted by a reconcile) rather than created by the portal."""
+
+    def __init__(self):
+        super().__init__(list)
+        self.found_ids: set[int] = set()
+
+
+def occupying_codes(*, workspace, device_ids) -> OccupyingCodes:
     """The codes taking a slot on these locks, by lock: each as (id, what the rules engine sees). One query."""
     occupying = (
         AccessCode.objects.for_workspace(workspace)
         .occupying_devices(device_ids)
         # Rows rather than model instances: a batch of bookings reads thousands of codes here.
-        .values_list("pk", "device_id", *OTHER_CODE_FIELDS, named=True)
+        .values_list(
+            "pk", "device_id", "create_attempted_at", "seam_access_code_id", *OTHER_CODE_FIELDS, named=True
+        )
     )
-    by_device = defaultdict(list)
+    by_device = OccupyingCodes()
     for row in occupying:
         by_device[row.device_id].append((row.pk, other_code(row)))
+        if row.create_attempted_at is None and row.seam_access_code_id:
+            by_device.found_ids.add(row.pk)
     return by_device
 
 

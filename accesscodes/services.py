@@ -5,7 +5,6 @@ several codes at once (a booking's doors) in a constant number of queries."""
 
 import dataclasses
 import secrets
-from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
@@ -22,7 +21,7 @@ from accesscodes.providers import (
     provider_for,
     validate_access_code,
 )
-from accesscodes.selectors import occupying_codes
+from accesscodes.selectors import OccupyingCodes, occupying_codes
 from accesscodes.signals import access_code_status_changed
 from accesscodes.sync.seam_params import ONE_TIME_USE_OFFLINE_VALIDITY, seam_datetime
 from devices.models import Device
@@ -100,7 +99,7 @@ class LockedDevices(Mapping):
     def __len__(self) -> int:
         return len(self._by_id)
 
-    def occupying_codes(self) -> defaultdict[int, list]:
+    def occupying_codes(self) -> OccupyingCodes:
         """Device id -> [(code id, the code as the rules engine sees it)] for the codes taking a slot."""
         if self._occupying is None:
             self._occupying = occupying_codes(workspace=self._workspace, device_ids=list(self._by_id))

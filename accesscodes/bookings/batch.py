@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accesscodes.bookings.found_codes import found_code_ids
 from accesscodes.bookings.models import Booking, BookingCode, BookingEvent, Property, Unit
 from accesscodes.bookings.plan_diff import Action, Step, plan_diff
 from accesscodes.bookings.planner import Plan
@@ -111,6 +112,9 @@ class _Batch:
             except ValidationError as error:
                 outcomes.append(BookingOutcome(booking=None, result="failed", error=error))
                 continue
+            if new is None:
+                outcomes.append(self._upsert_existing(item))
+                continue
             planned.add(key)
             self.pending.append(new)
             outcomes.append(
@@ -165,8 +169,9 @@ class _Batch:
         finally:
             self.locked.forget_occupying_codes()
 
-    def _plan_new(self, item: BookingUpsert) -> _NewBooking:
-        """`booking_upsert`'s steps for a new booking (see `_apply`), its codes judged but not yet written."""
+    def _plan_new(self, item: BookingUpsert) -> _NewBooking | None:
+        """`booking_upsert`'s steps for a new booking (see `_apply`), its codes judged but not yet written;
+        None when its doors hold codes found in Seam that may be its own: the single path claims them."""
         values = _booking_values(
             workspace=self.workspace, unit=item.unit, check_in=item.check_in, check_out=item.check_out,
             guest_name=item.guest_name, guest_email=item.guest_email, guest_phone=item.guest_phone,
@@ -175,9 +180,10 @@ class _Batch:
         booking = Booking(workspace=self.workspace, source=item.source, external_id=item.external_id)
         timeline = _booking_change(booking, values, source_updated_at=item.source_updated_at, created=True)
         devices = _doors(self.locked, self.door_ids[item.unit.pk])
-        the_plan = _plan_for(
-            booking=booking, devices=devices, occupying=self.locked.occupying_codes(), links=[], now=self.now
-        )
+        occupying = self.locked.occupying_codes()
+        if found_code_ids(booking=booking, occupying=occupying, device_ids=[device.pk for device in devices]):
+            return None
+        the_plan = _plan_for(booking=booking, devices=devices, occupying=occupying, links=[], now=self.now)
         wants_codes = booking.status == Booking.Status.CONFIRMED
         if wants_codes:
             pins = {planned.code for planned in the_plan.codes if planned.code}

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accesscodes.bookings.alerts import alert_open, alerts_resolve
+from accesscodes.bookings.found_codes import found_code_ids, found_codes_claim
 from accesscodes.bookings.models import Alert, Booking, BookingCode, Unit
 from accesscodes.bookings.plan_diff import Action, Step, plan_diff
 from accesscodes.bookings.planner import BookingFacts, Kind, Plan, plan, stay_moment
@@ -276,10 +277,15 @@ def _apply(
     )
     devices = [device for device in locked.values() if not device.is_removed]
     links = [] if created else booking_codes_active(workspace=workspace, booking=booking)
+    occupying = locked.occupying_codes()
+    if created:
+        candidates = found_code_ids(booking=booking, occupying=occupying, device_ids=[d.pk for d in devices])
+        if candidates:
+            links = found_codes_claim(booking=booking, candidate_ids=candidates)
     the_plan = _plan_for(
         booking=booking,
         devices=devices,
-        occupying=locked.occupying_codes(),
+        occupying=occupying,
         links=links,
         now=now,
         rotation_seed=rotation_seed,
