@@ -165,7 +165,10 @@ def storm_push(*, base_url: str, world: StormWorld, size: StormSize, pace: float
             check_in = first + dt.timedelta(days=4 * (index // len(world.units)))
             external_id = f"STORM-{index}"
             world.stays[external_id] = (unit, check_in, check_in + dt.timedelta(days=2))
-            send("booking.created", **_booking(external_id, unit, check_in, check_in + dt.timedelta(days=2)))
+            send(
+                "booking.created",
+                **storm_booking_data(external_id, unit, check_in, check_in + dt.timedelta(days=2)),
+            )
         booked = list(world.stays)
         rng.shuffle(booked)
         moved = booked[: size.date_changes]
@@ -177,13 +180,13 @@ def storm_push(*, base_url: str, world: StormWorld, size: StormSize, pace: float
                 check_in + dt.timedelta(days=1),
                 check_out + dt.timedelta(days=1),
             )
-            send("booking.updated", **_booking(external_id, *world.stays[external_id]))
+            send("booking.updated", **storm_booking_data(external_id, *world.stays[external_id]))
         for external_id in cancelled:
             send("booking.cancelled", external_id=external_id)
     return redelivered
 
 
-def _booking(external_id, unit, check_in, check_out) -> dict:
+def storm_booking_data(external_id, unit, check_in, check_out) -> dict:
     return {
         "unit_external_id": unit.external_id,
         "external_id": external_id,
