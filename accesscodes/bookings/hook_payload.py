@@ -8,7 +8,7 @@ import json
 
 from rest_framework import serializers
 
-from accesscodes.bookings.api.payload import BookingPayloadSerializer
+from accesscodes.bookings.api.payload import BookingPayloadSerializer, source_updated_at_check
 from portal.api.errors import validation_errors_of
 
 CREATED, UPDATED, CANCELLED = "booking.created", "booking.updated", "booking.cancelled"
@@ -38,7 +38,12 @@ class CancellationData(serializers.Serializer):
     booking does not exist yet, see `inbox`)."""
 
     external_id = serializers.CharField(max_length=200)
-    source_updated_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    source_updated_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, validators=[source_updated_at_check]
+    )
+
+
+TOO_DEEP = "The body nests arrays or objects too deeply; no booking field needs more than two levels."
 
 
 def hook_event_parse(body: bytes) -> tuple[str, dict]:
@@ -47,9 +52,15 @@ def hook_event_parse(body: bytes) -> tuple[str, dict]:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise HookShapeError("The body is not JSON (UTF-8).") from None
+    except RecursionError:
+        raise HookShapeError(TOO_DEEP) from None
     if not isinstance(payload, dict):
         raise HookShapeError("The body must be a JSON object with type and data.")
-    if _has_nul(payload):
+    try:
+        has_nul = _has_nul(payload)
+    except RecursionError:
+        raise HookShapeError(TOO_DEEP) from None
+    if has_nul:
         raise HookShapeError("The body contains a NUL character (\\u0000), which no field accepts.")
     errors = {}
     event_type, data = payload.get("type"), payload.get("data")

@@ -145,6 +145,11 @@ class UnitDoor(TenantModel):
         constraints = [models.UniqueConstraint(fields=["unit", "device"], name="unique_unit_door")]
 
 
+# Beyond these, a stay is a typing error; and near year 1 or 9999 the property's zone cannot even be applied.
+STAY_YEARS = range(2000, 2101)
+STAY_YEARS_MESSAGE = "Use a date between the years 2000 and 2100."
+
+
 class Booking(TenantModel):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed"
@@ -197,8 +202,8 @@ class Booking(TenantModel):
             raise ValidationError({"unit": "This unit belongs to another workspace."})
         for field in ("check_in", "check_out"):
             value = getattr(self, field)
-            if value is not None and not 2000 <= value.year <= 2100:
-                raise ValidationError({field: "Use a date between the years 2000 and 2100."})
+            if value is not None and value.year not in STAY_YEARS:
+                raise ValidationError({field: STAY_YEARS_MESSAGE})
 
 
 class BookingCode(TenantModel):

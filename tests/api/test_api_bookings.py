@@ -349,3 +349,29 @@ def test_list_queries_do_not_grow_with_the_page(workspace_a, api, place):
         return len(captured)
 
     assert queries_for(2) == queries_for(10)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"check_in": "0001-01-01T00:30:00"},  # before Berlin's first offset: no UTC instant to convert to
+        {"check_out": "9999-12-31T23:00:00-05:00"},
+        {"check_in": "1999-12-31"},
+        {"source_updated_at": "9999-01-01T00:00:00Z"},  # would make every later update look stale
+    ],
+)
+@pytest.mark.parametrize("path", [BOOKINGS, f"{BOOKINGS}preview/"])
+def test_a_stay_beyond_the_years_2000_to_2100_is_400_not_500(workspace_a, api, place, change, path):
+    response = api.post(path, {**booking_body(place["unit"]), **change}, format="json")
+    assert response.status_code == 400, response.content
+    (field,) = change
+    assert response.json()["error"]["validation_errors"][field] == [
+        "Use a date between the years 2000 and 2100."
+    ]
+    assert not Booking.objects.for_workspace(workspace_a).exists()
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_400_not_500(workspace_a, api, place):
+    response = api.post(BOOKINGS, "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["type"] == "invalid_input"

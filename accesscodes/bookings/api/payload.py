@@ -7,8 +7,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accesscodes.bookings.models import Booking, Unit
+from accesscodes.bookings.models import STAY_YEARS, STAY_YEARS_MESSAGE, Booking, Unit
 from portal.api.serializers import StrictFieldsMixin
+
+
+def source_updated_at_check(value) -> None:
+    """A far-future time would make every later update look older, and be ignored, for ever."""
+    if value is not None and value.year not in STAY_YEARS:
+        raise serializers.ValidationError(STAY_YEARS_MESSAGE)
 
 
 @extend_schema_field(
@@ -33,6 +39,8 @@ class StayMomentField(serializers.Field):
             moment = None
         if moment is None:
             self.fail("invalid")
+        if moment.year not in STAY_YEARS:
+            raise serializers.ValidationError(STAY_YEARS_MESSAGE)
         return moment
 
     def to_representation(self, value):
@@ -55,7 +63,7 @@ class BookingPayloadSerializer(StrictFieldsMixin, serializers.Serializer):
     check_out = StayMomentField()
     status = serializers.ChoiceField(choices=Booking.Status.choices, default=Booking.Status.CONFIRMED)
     source_updated_at = serializers.DateTimeField(
-        required=False, allow_null=True, default=None,
+        required=False, allow_null=True, default=None, validators=[source_updated_at_check],
         help_text="When the booking system last changed it: an older update than the stored one is ignored.",
     )  # fmt: skip
 
