@@ -23,6 +23,9 @@ def access_code_converge(*, workspace, access_code_id: int, client=None, now=Non
     unexpected error is recorded on the code and answered with "error", never raised."""
     now = now or timezone.now()
     if not lease_claim(workspace=workspace, access_code_id=access_code_id, now=now):
+        logger.info(
+            "access code %s is busy: another worker holds its lease and does its work", access_code_id
+        )
         return "busy"
     try:
         access_code = (

@@ -7,7 +7,9 @@ the sandbox processed the request, and reads that time out. Then some stays move
 A real Django-Q2 worker does the work. At the end the sandbox is the referee: for every booking, exactly
 its planned codes exist in Seam, once."""
 
+import contextlib
 import datetime as dt
+import itertools
 import random
 import time
 from dataclasses import dataclass, field
@@ -131,17 +133,22 @@ def storm_faults_stop(*, seam_sandbox, fault_ids: list[str]) -> int:
     return rate_limited
 
 
-def storm_push(*, base_url: str, world: StormWorld, size: StormSize, pace: float = 0) -> int:
+def storm_push(*, base_url: str | list[str], world: StormWorld, size: StormSize, pace: float = 0) -> int:
     """Every booking, then the date changes, then the cancellations, as signed hooks, one every `pace`
-    seconds. Like a booking system, a delivery that gets no answer or a 5xx is sent again (same
-    `webhook-id`) until it is accepted; returns the number of such redeliveries."""
+    seconds (to each web process of `base_url` in turn). Like a booking system, a delivery that gets no
+    answer or a 5xx is sent again (same `webhook-id`) until it is accepted; returns the number of such
+    redeliveries."""
     rng = random.Random(size.seed)
     first = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2)
     redelivered = 0
-    with httpx.Client(base_url=base_url, timeout=30) as client:
+    base_urls = [base_url] if isinstance(base_url, str) else base_url
+    turns = itertools.count()
+    with contextlib.ExitStack() as stack:
+        clients = [stack.enter_context(httpx.Client(base_url=url, timeout=30)) for url in base_urls]
 
         def send(event_type, **data):
             nonlocal redelivered
+            client = clients[next(turns) % len(clients)]
             body = hook_body(event_type, **data)
             headers = signed_headers(world.hook_secret, body)
             response = None
