@@ -449,7 +449,16 @@ def access_code_delete(
     reason = deletion_block_reason(device=device_facts(access_code.device), code=code_draft(access_code))
     if reason:
         raise ValidationError(reason)
-    if not access_code.seam_access_code_id and access_code.create_attempted_at is None:
+    # A worker holding the lease may be sending the create right now: the deletion then waits for it,
+    # so a code Seam makes a moment later is deleted too, never left on the lock.
+    create_in_flight = (
+        access_code.sync_lease_until is not None and access_code.sync_lease_until > timezone.now()
+    )
+    if (
+        not access_code.seam_access_code_id
+        and access_code.create_attempted_at is None
+        and not create_in_flight
+    ):
         access_code_mark_removed(
             access_code=access_code, message="Deleted before it reached Seam.", actor=actor
         )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accesscodes.models import AccessCode, AccessCodeEvent
 from accesscodes.services import access_code_create, access_code_delete, access_code_update
+from accesscodes.sync.lease import lease_claim, lease_release
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +151,20 @@ def test_delete_before_reaching_seam_removes_at_once(workspace_a, make_device):
     deleted = access_code_delete(access_code=access_code)
     assert deleted.sync_state == AccessCode.SyncState.REMOVED
     assert deleted.removed_at is not None
+
+
+def test_delete_while_a_worker_may_be_sending_the_create_waits_for_it(workspace_a, make_device):
+    """Defect found by the restore drill: a booking cancelled the moment its code was created. The worker had
+    claimed the code's lease and was sending the create; the deletion, seeing no create attempt yet,
+    closed the code in the portal, and the code Seam made 50 ms later stayed on the lock."""
+    device = make_device(workspace_a)
+    access_code = access_code_create(workspace=workspace_a, device=device, name="Guest", code="1234")
+    assert lease_claim(workspace=workspace_a, access_code_id=access_code.pk, now=timezone.now())
+
+    deleted = access_code_delete(access_code=access_code)
+
+    assert deleted.sync_state == AccessCode.SyncState.PENDING_DELETE and deleted.removed_at is None
+    lease_release(workspace=workspace_a, access_code_id=access_code.pk)
 
 
 def test_delete_after_a_create_attempt_goes_through_seam_and_is_idempotent(workspace_a, make_device):
