@@ -31,12 +31,15 @@ def found_code_ids(*, booking: Booking, occupying: OccupyingCodes, device_ids) -
 
 def found_codes_claim(*, booking: Booking, candidate_ids: list[int]) -> list[BookingCode]:
     """Link the candidates that were found in Seam (never created by the portal, whose own rows would
-    hold them through a booking) and that no booking holds: at most one per door. The booking is saved."""
+    hold them through a booking), are managed through Seam (a code set in the lock's own app is not the
+    portal's to change) and that no booking holds: at most one per door. The booking is saved."""
     workspace = booking.workspace_id
     held = BookingCode.objects.for_workspace(workspace).filter(access_code_id__in=candidate_ids)
     found = (
         AccessCode.objects.for_workspace(workspace)
-        .filter(pk__in=candidate_ids, create_attempted_at__isnull=True, removed_at__isnull=True)
+        .filter(
+            pk__in=candidate_ids, is_managed=True, create_attempted_at__isnull=True, removed_at__isnull=True
+        )
         .exclude(seam_access_code_id="")
         .exclude(pk__in=held.values("access_code_id"))
         .order_by("device_id", "starts_at", "pk")

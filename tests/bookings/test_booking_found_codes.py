@@ -18,7 +18,7 @@ from accesscodes.services import access_code_adopt
 pytestmark = pytest.mark.django_db
 
 
-def found_in_seam(workspace, device, *, name="Ada Lovelace", code="7391", days=(10, 12)):
+def found_in_seam(workspace, device, *, name="Ada Lovelace", code="7391", days=(10, 12), managed=True):
     """What a reconcile shows for a code in Seam that the restored database does not know."""
     starts_at = dt.datetime.combine(days_ahead(days[0]), dt.time(15), tzinfo=dt.UTC)
     return access_code_adopt(
@@ -32,7 +32,7 @@ def found_in_seam(workspace, device, *, name="Ada Lovelace", code="7391", days=(
             "starts_at": starts_at.isoformat(),
             "ends_at": (starts_at + dt.timedelta(days=days[1] - days[0])).isoformat(),
             "status": "set",
-            "is_managed": True,
+            "is_managed": managed,
         },
     )
 
@@ -73,6 +73,14 @@ def test_a_found_code_with_another_name_stays_someone_elses(workspace_a, rental)
 
     front = codes_of(workspace_a, booking)[rental["front"].pk]
     assert front.pk != found.pk and front.code != "2468"
+
+
+def test_a_code_set_in_the_locks_own_app_is_not_claimed(workspace_a, rental):  # noqa: F811
+    found = found_in_seam(workspace_a, rental["front"], managed=False)
+
+    booking = upsert(workspace_a, rental["unit"]).booking
+
+    assert codes_of(workspace_a, booking)[rental["front"].pk].pk != found.pk
 
 
 def test_a_code_the_portal_made_for_another_booking_is_never_claimed(workspace_a, rental):  # noqa: F811
