@@ -39,13 +39,19 @@ def online_row(lab, device, *, name, code, window):
     )
 
 
-def test_an_online_pin_the_lock_already_holds_for_this_code_is_linked_not_refused(lab):
+def pin_on_the_lock(lab, *, name, window, row_window=None):
+    """The lock holds PIN 4821 under `name` for `window` (unknown to the portal); then the portal's row
+    for Ada Lovelace asks for the same PIN for `row_window` (default: the same window)."""
     device = lab.device("august")
-    window = stay(lab)
     earlier = made_before_the_restore(
-        lab, device, name="Ada Lovelace", code="4821", starts_at=window[0], ends_at=window[1]
+        lab, device, name=name, code="4821", starts_at=window[0], ends_at=window[1]
     )
-    access_code = online_row(lab, device, name="Ada Lovelace", code="4821", window=window)
+    access_code = online_row(lab, device, name="Ada Lovelace", code="4821", window=row_window or window)
+    return device, earlier, access_code
+
+
+def test_an_online_pin_the_lock_already_holds_for_this_code_is_linked_not_refused(lab):
+    device, earlier, access_code = pin_on_the_lock(lab, name="Ada Lovelace", window=stay(lab))
 
     assert lab.converge(access_code) == "linked"
 
@@ -57,18 +63,11 @@ def test_an_online_pin_the_lock_already_holds_for_this_code_is_linked_not_refuse
 
 
 def test_a_linked_code_with_another_window_gets_the_rows_window(lab):
-    device = lab.device("august")
     window = stay(lab)
     before_the_move = (window[0] - dt.timedelta(days=1), window[1] - dt.timedelta(days=1))
-    made_before_the_restore(
-        lab,
-        device,
-        name="Ada Lovelace",
-        code="4821",
-        starts_at=before_the_move[0],
-        ends_at=before_the_move[1],
+    device, _, access_code = pin_on_the_lock(
+        lab, name="Ada Lovelace", window=before_the_move, row_window=window
     )
-    access_code = online_row(lab, device, name="Ada Lovelace", code="4821", window=window)
 
     assert lab.converge(access_code) == "linked"
 
@@ -80,12 +79,7 @@ def test_a_linked_code_with_another_window_gets_the_rows_window(lab):
 
 
 def test_someone_elses_code_with_the_same_pin_is_not_taken_over(lab):
-    device = lab.device("august")
-    window = stay(lab)
-    other = made_before_the_restore(
-        lab, device, name="Cleaner", code="4821", starts_at=window[0], ends_at=window[1]
-    )
-    access_code = online_row(lab, device, name="Ada Lovelace", code="4821", window=window)
+    device, other, access_code = pin_on_the_lock(lab, name="Cleaner", window=stay(lab))
 
     assert lab.converge(access_code) == "failed"
 
@@ -98,16 +92,23 @@ def test_someone_elses_code_with_the_same_pin_is_not_taken_over(lab):
     )
 
 
-def test_an_offline_pin_seam_already_made_for_this_code_is_linked_not_made_twice(lab):
+def offline_code_in_seam(lab, *, name):
+    """Seam holds an igloohome offline code under `name` (unknown to the portal); then the portal's row
+    for Ada Lovelace asks for one for the same stay."""
     device = lab.device("igloohome")
     window = stay(lab)
     earlier = made_before_the_restore(
-        lab, device, name="Ada Lovelace", starts_at=window[0], ends_at=window[1], is_offline_access_code=True
+        lab, device, name=name, starts_at=window[0], ends_at=window[1], is_offline_access_code=True
     )
     access_code = access_code_create(
         workspace=lab.workspace, device=device, name="Ada Lovelace", starts_at=window[0], ends_at=window[1],
         is_offline_access_code=True,
     )  # fmt: skip
+    return device, earlier, access_code
+
+
+def test_an_offline_pin_seam_already_made_for_this_code_is_linked_not_made_twice(lab):
+    device, earlier, access_code = offline_code_in_seam(lab, name="Ada Lovelace")
 
     assert lab.converge(access_code) == "linked"
 
@@ -118,15 +119,7 @@ def test_an_offline_pin_seam_already_made_for_this_code_is_linked_not_made_twice
 
 
 def test_a_first_offline_code_is_created_after_looking(lab):
-    device = lab.device("igloohome")
-    window = stay(lab)
-    made_before_the_restore(
-        lab, device, name="Someone else", starts_at=window[0], ends_at=window[1], is_offline_access_code=True
-    )
-    access_code = access_code_create(
-        workspace=lab.workspace, device=device, name="Ada Lovelace", starts_at=window[0], ends_at=window[1],
-        is_offline_access_code=True,
-    )  # fmt: skip
+    device, _, access_code = offline_code_in_seam(lab, name="Someone else")
 
     assert lab.converge(access_code) == "created"
 
