@@ -49,8 +49,11 @@ def duration_text(delay: dt.timedelta) -> str:
     return " ".join(part for part in parts if part) or "0 s"
 
 
-def defer(*, access_code: AccessCode, now, wait: dt.timedelta, message: str) -> str:
-    access_code.sync_attempts += 1
+def defer(*, access_code: AccessCode, now, wait: dt.timedelta, message: str, failed: bool = True) -> str:
+    """Try again after `wait`. `failed=False` for a wait that is no failure (the portal's own share of
+    Seam's rate limit): it does not count towards giving up, however many codes queue for one lock."""
+    if failed:
+        access_code.sync_attempts += 1
     if access_code.sync_attempts >= MAX_ATTEMPTS:
         return fail(
             access_code=access_code, message=f"Gave up after {MAX_ATTEMPTS} attempts. Last problem: {message}"

@@ -46,6 +46,7 @@ def _push_create(client, access_code: AccessCode, now) -> str:
             access_code=access_code,
             now=now,
             wait=wait,
+            failed=False,
             message="Waiting for Seam's per-device limit of 10 new codes a minute.",
         )
     params = create_params(access_code=access_code)
@@ -113,6 +114,7 @@ def _push_update(client, access_code: AccessCode, now) -> str:
             access_code=access_code,
             now=now,
             wait=wait,
+            failed=False,
             message="Waiting for Seam's per-device limit of 10 updates a minute.",
         )
     failed_attempts = access_code.sync_attempts
@@ -151,6 +153,7 @@ def _push_delete(client, access_code: AccessCode, now) -> str:
             access_code=access_code,
             now=now,
             wait=wait,
+            failed=False,
             message="Waiting for Seam's per-device limit of 20 deletions a minute.",
         )
     failed_attempts = access_code.sync_attempts

@@ -298,6 +298,24 @@ def test_portal_throttles_itself_to_ten_creates_a_minute_per_device(lab):
     assert len(lab.seam_codes(device)) == 10
 
 
+def test_waiting_for_the_portals_own_share_of_the_limit_never_counts_as_failing(lab):
+    """Defect found by the 60-booking rate-limit run: each wait for a free slot on a crowded door counted
+    as a failed attempt, so the codes at the back of the queue gave up after 10 waits and were never set."""
+    device = lab.device("august")
+    for n in range(10):
+        create(lab, device, name=f"Guest {n}", code=f"{4000 + n}")
+    last = create(lab, device, name="Guest 10", code="4010")
+    now = lab.now()
+    assert access_codes_process_due(workspace=lab.workspace, now=now) == {"created": 10, "deferred": 1}
+    for second in range(1, 15):  # asked again and again while the minute's slots are taken
+        moment = now + dt.timedelta(seconds=second)
+        assert access_code_converge(workspace=lab.workspace, access_code_id=last.pk, now=moment) == "deferred"
+    last = lab.reload(last)
+    assert (last.sync_state, last.sync_attempts) == (AccessCode.SyncState.PENDING_CREATE, 0)
+    lab.advance(seconds=61)  # Seam's minute (the sandbox's clock) and the portal's are over
+    assert access_code_converge(workspace=lab.workspace, access_code_id=last.pk, now=lab.now()) == "created"
+
+
 def test_seam_refusal_marks_the_code_failed(lab):
     access_code = create(lab, lab.device("august"))
     lab.control(
