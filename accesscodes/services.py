@@ -23,6 +23,7 @@ from accesscodes.providers import (
 )
 from accesscodes.selectors import OccupyingCodes, occupying_codes
 from accesscodes.signals import access_code_status_changed
+from accesscodes.sync.lease import lease_held
 from accesscodes.sync.seam_params import ONE_TIME_USE_OFFLINE_VALIDITY, seam_datetime
 from devices.models import Device
 
@@ -451,13 +452,10 @@ def access_code_delete(
         raise ValidationError(reason)
     # A worker holding the lease may be sending the create right now: the deletion then waits for it,
     # so a code Seam makes a moment later is deleted too, never left on the lock.
-    create_in_flight = (
-        access_code.sync_lease_until is not None and access_code.sync_lease_until > timezone.now()
-    )
     if (
         not access_code.seam_access_code_id
         and access_code.create_attempted_at is None
-        and not create_in_flight
+        and not lease_held(access_code=access_code, now=timezone.now())
     ):
         access_code_mark_removed(
             access_code=access_code, message="Deleted before it reached Seam.", actor=actor

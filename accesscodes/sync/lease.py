@@ -9,6 +9,11 @@ from accesscodes.models import AccessCode
 LEASE = dt.timedelta(minutes=2)
 
 
+def lease_held(*, access_code: AccessCode, now) -> bool:
+    """Whether a worker holds this code's lease (and may be talking to Seam about it right now)."""
+    return access_code.sync_lease_until is not None and access_code.sync_lease_until >= now
+
+
 def lease_claim(*, workspace, access_code_id: int, now) -> bool:
     return (
         AccessCode.objects.for_workspace(workspace)

@@ -8,7 +8,7 @@ from accesscodes.sync.earlier_create import (
     unanswered_create_grace_until,
 )
 from accesscodes.sync.outcomes import backoff, defer, gone_handle, mark_in_sync, success_record
-from accesscodes.sync.rate_budget import write_reserve
+from accesscodes.sync.rate_budget import WRITES_PER_MINUTE, write_reserve
 from accesscodes.sync.seam_params import create_params, json_safe, same_instant, update_params
 from accesscodes.sync.seam_state import POLL_MIN, seam_state_apply, status_set
 from accesscodes.sync.write_back import access_code_write_back
@@ -24,31 +24,25 @@ def push(*, client, access_code: AccessCode, now) -> str:
 
 
 def _push_create(client, access_code: AccessCode, now) -> str:
-    if access_code.create_attempted_at is None and access_code.is_offline_access_code:
-        # An offline PIN cannot be taken back from the lock once Seam made it, and the guest may already
-        # have it: one Seam holds for this very code (a database restored from an older backup) is linked.
+    attempted = access_code.create_attempted_at is not None
+    # An offline PIN cannot be taken back from the lock once Seam made it, and the guest may already have
+    # it: even before a first create, one Seam holds for this very code (a database restored from an
+    # older backup) is looked for, as after an attempt, and linked.
+    if not attempted and access_code.is_offline_access_code:
         access_code.create_request = json_safe(create_params(access_code=access_code))
-        found = earlier_create_find(client=client, access_code=access_code)
-        if found is not None and earlier_create_link(access_code=access_code, seam_code=found, now=now):
-            return "linked"
-    if access_code.create_attempted_at is not None:
+    if attempted or access_code.is_offline_access_code:
         found = earlier_create_find(client=client, access_code=access_code)
         if found is not None and earlier_create_link(access_code=access_code, seam_code=found, now=now):
             if access_code.sync_state == AccessCode.SyncState.PENDING_UPDATE:
                 _push_update(client, access_code, now)  # the change made since that attempt
             return "linked"
+    if attempted:
         waiting = _wait_for_unanswered_create(access_code, now, "sending another create")
         if waiting:
             return waiting
-    wait = write_reserve(access_code=access_code, action="create", now=now)
-    if wait:
-        return defer(
-            access_code=access_code,
-            now=now,
-            wait=wait,
-            failed=False,
-            message="Waiting for Seam's per-device limit of 10 new codes a minute.",
-        )
+    waiting = _wait_for_write_slot(access_code, "create", now)
+    if waiting:
+        return waiting
     params = create_params(access_code=access_code)
     failed_attempts = access_code.sync_attempts
     unanswered_before = access_code.create_unanswered_at
@@ -92,6 +86,27 @@ def _link_code_already_on_lock(client, access_code: AccessCode, now) -> bool:
     return True
 
 
+WRITES_NAMED = {"create": "new codes", "update": "updates", "delete": "deletions"}
+
+
+def _wait_for_write_slot(access_code: AccessCode, action: str, now) -> str | None:
+    """Take one of the lock's write slots for this minute, or defer until one frees up (no failure: it
+    does not count towards giving up)."""
+    wait = write_reserve(access_code=access_code, action=action, now=now)
+    if not wait:
+        return None
+    return defer(
+        access_code=access_code,
+        now=now,
+        wait=wait,
+        failed=False,
+        message=(
+            f"Waiting for Seam's per-device limit of {WRITES_PER_MINUTE[action]} {WRITES_NAMED[action]} "
+            "a minute."
+        ),
+    )
+
+
 def _wait_for_unanswered_create(access_code: AccessCode, now, instead_of: str) -> str | None:
     grace_until = unanswered_create_grace_until(access_code=access_code)
     if grace_until is None or now >= grace_until:
@@ -108,15 +123,9 @@ def _wait_for_unanswered_create(access_code: AccessCode, now, instead_of: str) -
 
 
 def _push_update(client, access_code: AccessCode, now) -> str:
-    wait = write_reserve(access_code=access_code, action="update", now=now)
-    if wait:
-        return defer(
-            access_code=access_code,
-            now=now,
-            wait=wait,
-            failed=False,
-            message="Waiting for Seam's per-device limit of 10 updates a minute.",
-        )
+    waiting = _wait_for_write_slot(access_code, "update", now)
+    if waiting:
+        return waiting
     failed_attempts = access_code.sync_attempts
     try:
         client.access_codes_update(
@@ -147,15 +156,9 @@ def _push_delete(client, access_code: AccessCode, now) -> str:
         if not earlier_create_link(access_code=access_code, seam_code=found, now=now):
             access_code_mark_removed(access_code=access_code, message="Deleted; it never reached Seam.")
             return "removed"
-    wait = write_reserve(access_code=access_code, action="delete", now=now)
-    if wait:
-        return defer(
-            access_code=access_code,
-            now=now,
-            wait=wait,
-            failed=False,
-            message="Waiting for Seam's per-device limit of 20 deletions a minute.",
-        )
+    waiting = _wait_for_write_slot(access_code, "delete", now)
+    if waiting:
+        return waiting
     failed_attempts = access_code.sync_attempts
     try:
         client.access_codes_delete(access_code_id=access_code.seam_access_code_id)
