@@ -1,3 +1,5 @@
+import functools
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -134,11 +136,11 @@ def sandbox_workspace(db, seam_sandbox, make_user):
 WORKER_DEADLINE_SECONDS = 150
 
 
-def _wait_for_worker(worker, describe, condition) -> None:
+def _wait_for_worker(worker, describe, condition, seconds=WORKER_DEADLINE_SECONDS) -> None:
     """Until `condition()` holds, while the cluster runs; on timeout, `describe()` and the cluster's log."""
     import time
 
-    deadline = time.monotonic() + WORKER_DEADLINE_SECONDS
+    deadline = time.monotonic() + seconds
     while not condition():
         assert worker.poll() is None, "the Django-Q2 cluster exited"
         assert time.monotonic() < deadline, f"timed out waiting: {describe()}\n{worker.output()[-3000:]}"
@@ -161,7 +163,7 @@ def django_q_worker(transactional_db, tmp_path):
         log_path = tmp_path / f"qcluster-{len(workers)}.log"
         worker = start(qcluster_command(), env, log_path)
         worker.output = lambda: log_path.read_text(errors="replace")
-        worker.wait_until = lambda describe, condition: _wait_for_worker(worker, describe, condition)
+        worker.wait_until = functools.partial(_wait_for_worker, worker)
         workers.append(worker)
         return worker
 

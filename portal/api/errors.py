@@ -78,6 +78,21 @@ def _sentences(value) -> list[str]:
     return [str(value)]
 
 
+def django_validation_detail(exc: DjangoValidationError) -> dict:
+    """A model's or service's ValidationError as DRF's detail: `{"field": [...]}`, the whole object's
+    errors under `non_field_errors`, as DRF names them."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    return {
+        ("non_field_errors" if field == NON_FIELD_ERRORS else field): value for field, value in errors.items()
+    }
+
+
+def invalid_input_error(detail) -> dict:
+    """The envelope's `error` for refused input (a ValidationError's detail): the first sentence leads."""
+    errors = validation_errors_of(detail)
+    return {"type": ERROR_TYPES[400], "message": _first_sentence(errors), "validation_errors": errors}
+
+
 def _first_sentence(errors: dict[str, list[str]]) -> str:
     for field, sentences in errors.items():
         if sentences:
@@ -88,13 +103,7 @@ def _first_sentence(errors: dict[str, list[str]]) -> str:
 def exception_handler(exc, context):
     request = context["request"]
     if isinstance(exc, DjangoValidationError):
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-        # Django names errors of the whole object `__all__`; the API says `non_field_errors`, as DRF does.
-        errors = {
-            ("non_field_errors" if field == NON_FIELD_ERRORS else field): value
-            for field, value in errors.items()
-        }
-        exc = exceptions.ValidationError(errors)
+        exc = exceptions.ValidationError(django_validation_detail(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
@@ -116,8 +125,7 @@ def exception_handler(exc, context):
         headers["WWW-Authenticate"] = "Bearer"
         exc.status_code = 401
     if isinstance(exc, exceptions.ValidationError):
-        errors = validation_errors_of(exc.detail)
-        body = envelope(request, status_code=400, message=_first_sentence(errors), validation_errors=errors)
+        body = {"error": invalid_input_error(exc.detail), "request_id": request_id(request)}
     else:
         body = envelope(request, status_code=exc.status_code, message=str(exc.detail))
     return Response(body, status=exc.status_code, headers=headers)

@@ -53,6 +53,7 @@ OBJECTS: dict[str, Callable] = {
     "api-unit-detail": lambda workspace: {"pk": rental(workspace)["unit"].pk},
     "api-booking-list": listing(make_booking),
     "api-booking-preview": _nothing,
+    "api-booking-batch": _nothing,
     "api-booking-detail": lambda workspace: {"pk": make_booking(workspace).pk},
     "api-booking-cancel": lambda workspace: {"pk": make_booking(workspace).pk},
     "api-alert-list": listing(make_alert),
@@ -78,6 +79,9 @@ BODIES: dict[tuple[str, str], Callable] = {
         rental(workspace)["unit"], external_id="NEW-1"
     ),
     ("api-booking-preview", "POST"): lambda workspace: booking_body(rental(workspace)["unit"]),
+    ("api-booking-batch", "POST"): lambda workspace: {
+        "bookings": [booking_body(rental(workspace)["unit"], external_id="NEW-2")]
+    },
     ("api-booking-detail", "PATCH"): lambda workspace: {"guest_name": "Grace Hopper"},
     ("api-booking-cancel", "POST"): lambda workspace: {},
     ("api-alert-resolve", "POST"): lambda workspace: {},

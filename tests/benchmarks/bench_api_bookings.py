@@ -10,7 +10,9 @@ and, in the same run and server set-up, a floor: a bare DRF POST view that parse
 saves one plain row (no token, no throttle, no planning).
 
 Prints requests per second, p50 and p99 latency of both, their ratio, and whether every booking came out
-with its two codes. Target: >= 100 bookings/s. Not collected by pytest.
+with its two codes. Then as many bookings again (later stays) through `POST /api/v1/bookings/batch/`, 100
+a request from the same client threads: bookings per second. Target: >= 100 bookings/s. Not collected by
+pytest.
 
 This file is also the WSGI application gunicorn serves (`bench_api_bookings:application`): the
 project's URLs plus the floor view.
@@ -196,6 +198,7 @@ def main():
     parser.add_argument("--units", type=int, default=500)
     parser.add_argument("--bookings", type=int, default=1_000)
     parser.add_argument("--floor-count", type=int, default=2_000)
+    parser.add_argument("--batch-size", type=int, default=100, help="bookings per POST /bookings/batch/")
     parser.add_argument("--threads", type=int, default=4, help="concurrent client connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
@@ -215,18 +218,14 @@ def main():
             f"(2 online doors each); bookings: {options.bookings}; floor requests: {options.floor_count}"
         )
         check_in = (timezone.now() + dt.timedelta(days=3)).date()
-        bookings = [
-            {
-                "unit_id": unit_ids[index % len(unit_ids)],
-                "source": "bench",
-                "external_id": str(index),
-                "guest_name": f"Guest {index}",
-                "guest_phone": f"+49 30 555 {index % 10_000:04d}",
-                # Each unit's stays follow one another: two nights every three days.
-                "check_in": (check_in + dt.timedelta(days=3 * (index // len(unit_ids)))).isoformat(),
-                "check_out": (check_in + dt.timedelta(days=3 * (index // len(unit_ids)) + 2)).isoformat(),
-            }
-            for index in range(options.bookings)
+        bookings = booking_bodies(unit_ids, check_in, range(options.bookings), source="bench")
+        # Later stays on the same units (the service run below takes the ones in between).
+        batched = booking_bodies(
+            unit_ids, check_in, range(2 * options.bookings, 3 * options.bookings), source="bench-batch"
+        )
+        batches = [
+            {"bookings": batched[start : start + options.batch_size]}
+            for start in range(0, len(batched), options.batch_size)
         ]
         # Warm both paths (imports, connections) outside the measurement.
         warm = [{"external_id": f"warm-{index}"} for index in range(20)]
@@ -245,17 +244,32 @@ def main():
             headers={"Authorization": f"Bearer {token}"},
             threads=options.threads,
         )
+        batch_seconds, _, batch_statuses = post_all(
+            base_url,
+            "/api/v1/bookings/batch/",
+            batches,
+            headers={"Authorization": f"Bearer {token}"},
+            threads=options.threads,
+        )
         floor_rate = describe("floor (bare DRF POST, one plain row)", options.floor_count, *floor)
         rate = describe("POST /api/v1/bookings/ (new booking, 2 codes)", options.bookings, *api)
         print(f"  ratio: {rate / floor_rate:.2f} x floor")
-        check_results(workspace, options.bookings)
+        batch_rate = options.bookings / batch_seconds
+        print(
+            f"  POST /api/v1/bookings/batch/ ({options.batch_size} new bookings a request): {batch_rate:,.0f} "
+            f"bookings/s = {batch_rate / floor_rate:.2f} x floor requests/s, {batch_rate / rate:.1f} x single POSTs; "
+            f"answers {batch_statuses}"
+        )
+        check_results(workspace, options.bookings, source="bench")
+        check_results(workspace, options.bookings, source="bench-batch")
         service_rate = service_run(workspace, unit_ids, check_in, options.bookings)
         print(
             f"  booking_upsert alone (in this process, one thread, no HTTP): {service_rate:,.0f} bookings/s; "
             f"the API serves {rate / service_rate:.2f} x that with {options.workers} workers"
         )
         print(
-            f"  target >= {TARGET_PER_SECOND} bookings/s: {'met' if rate >= TARGET_PER_SECOND else 'NOT met'}"
+            f"  target >= {TARGET_PER_SECOND} bookings/s: single POSTs {'met' if rate >= TARGET_PER_SECOND else 'NOT met'}"
+            f", batch {'met' if batch_rate >= TARGET_PER_SECOND else 'NOT met'}"
         )
     finally:
         if server is not None:
@@ -281,12 +295,30 @@ def service_run(workspace, unit_ids, check_in, count) -> float:
     return count / (time.perf_counter() - started)
 
 
-def check_results(workspace, expected: int) -> None:
+def booking_bodies(unit_ids, check_in, indexes, *, source: str) -> list[dict]:
+    return [
+        {
+            "unit_id": unit_ids[index % len(unit_ids)],
+            "source": source,
+            "external_id": str(index),
+            "guest_name": f"Guest {index}",
+            "guest_phone": f"+49 30 555 {index % 10_000:04d}",
+            # Each unit's stays follow one another: two nights every three days.
+            "check_in": (check_in + dt.timedelta(days=3 * (index // len(unit_ids)))).isoformat(),
+            "check_out": (check_in + dt.timedelta(days=3 * (index // len(unit_ids)) + 2)).isoformat(),
+        }
+        for index in indexes
+    ]
+
+
+def check_results(workspace, expected: int, *, source: str) -> None:
     from accesscodes.bookings.models import Booking, BookingCode
 
-    bookings = Booking.objects.for_workspace(workspace).filter(source="bench").count()
-    codes = BookingCode.objects.for_workspace(workspace).count()
-    print(f"  stored: {bookings} bookings (expected {expected}), {codes} codes (expected {2 * expected})")
+    bookings = Booking.objects.for_workspace(workspace).filter(source=source).count()
+    codes = BookingCode.objects.for_workspace(workspace).filter(booking__source=source).count()
+    print(
+        f"  stored ({source}): {bookings} bookings (expected {expected}), {codes} codes (expected {2 * expected})"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from portal.seam import seam_client_for_workspace
 # holds it scheduled again: its state goes backwards).
 KINDS = ("ongoing", "deleted", "scheduled", "failing", "modified", "moved")
 DOORS = ("Unit 2A Front Door", "Lakehouse Back Door", "Suite 301 Entry", "Unit 5C Patio Door")
+# The fewest codes any of these demo locks holds.
+DEMO_LOCK_CAPACITY = 100
 
 
 def settle(seam_sandbox, seconds=10):
@@ -24,6 +26,14 @@ def busy_seam_history(
     seam_now = dt.datetime.fromisoformat(seam_sandbox.control("clock/get")["now"].replace("Z", "+00:00"))
     since = (seam_now - dt.timedelta(seconds=1)).isoformat()
     device_ids = [_device_id(seam_sandbox, workspace, name) for name in DOORS]
+    if codes_per_door > DEMO_LOCK_CAPACITY:
+        # A storm's full size holds more codes than a demo lock: these locks get room for them.
+        for device_id in device_ids:
+            seam_sandbox.control(
+                "devices/update",
+                device_id=device_id,
+                properties={"max_active_codes_supported": codes_per_door},
+            )
     with seam_client_for_workspace(workspace) as client:
         created = []
         for door, device_id in enumerate(device_ids):

@@ -2,6 +2,8 @@
 one serializer, so both answer the same input the same way. It resolves the unit in the caller's
 workspace and hands `booking_upsert` / `booking_preview` their keyword arguments."""
 
+import contextlib
+
 from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
@@ -81,11 +83,18 @@ class BookingPayloadSerializer(StrictFieldsMixin, serializers.Serializer):
             raise serializers.ValidationError(
                 {"unit_id": ["Give unit_id or unit_external_id (one of them)."]}
             )
-        units = Unit.objects.for_workspace(workspace).select_related("property")
-        match = Q(pk=unit_id) if unit_id is not None else Q(external_id=unit_external_id)
-        unit = units.filter(match).first()
+        field, reference = (
+            ("unit_id", unit_id) if unit_id is not None else ("unit_external_id", unit_external_id)
+        )
+        known = self.context.get("units")  # a batch reads its items' units in one query
+        if known is not None:
+            unit = known.get((field, reference))
+        else:
+            units = Unit.objects.for_workspace(workspace).select_related("property")
+            unit = units.filter(
+                Q(pk=unit_id) if unit_id is not None else Q(external_id=unit_external_id)
+            ).first()
         if unit is None:
-            field = "unit_id" if unit_id is not None else "unit_external_id"
             raise serializers.ValidationError({field: ["No such unit in this workspace."]})
         attrs["unit"] = unit
         if self.fixed_source is not None:
@@ -108,3 +117,36 @@ class BookingPayloadSerializer(StrictFieldsMixin, serializers.Serializer):
             "source": data["source"],
             "external_id": data["external_id"],
         }
+
+
+def payload_units(*, workspace, items: list) -> dict[tuple[str, object], Unit]:
+    """The workspace's units the payloads name, in one query, keyed as `BookingPayloadSerializer` looks
+    them up from its context: ("unit_id", id) and ("unit_external_id", external id), read with the
+    payload's own fields. A reference they refuse is left for the item's validation to report."""
+    references = {"unit_id": set(), "unit_external_id": set()}
+    fields = BookingPayloadSerializer().fields
+    for item in items:
+        for name, values in references.items():
+            if isinstance(item, dict) and item.get(name) is not None:
+                with contextlib.suppress(serializers.ValidationError):
+                    values.add(fields[name].run_validation(item[name]))
+    if not any(references.values()):
+        return {}
+    found = {}
+    units = Unit.objects.for_workspace(workspace).select_related("property")
+    for unit in units.filter(
+        Q(pk__in=references["unit_id"]) | Q(external_id__in=references["unit_external_id"])
+    ):
+        found[("unit_id", unit.pk)] = unit
+        if unit.external_id in references["unit_external_id"]:
+            found[("unit_external_id", unit.external_id)] = unit
+    return found
+
+
+BATCH_LIMIT = 100
+
+
+class BookingBatchSerializer(StrictFieldsMixin, serializers.Serializer):
+    """POST /bookings/batch/: the list of bookings, each read on its own by `BookingPayloadSerializer`."""
+
+    bookings = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=BATCH_LIMIT)

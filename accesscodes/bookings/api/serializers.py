@@ -9,7 +9,7 @@ from accesscodes.bookings.api.events import SOURCE_NAMES
 from accesscodes.bookings.models import PIN_SOURCE_CHOICES, POLICY_FIELDS, Alert, Booking, Property, Unit
 from accesscodes.bookings.planner import Kind
 from accesscodes.models import AccessCode
-from portal.api.serializers import StrictFieldsMixin, WallClockTimeField
+from portal.api.serializers import ErrorDetailSerializer, StrictFieldsMixin, WallClockTimeField
 
 DOOR_IDS_HELP = "Portal device ids (GET /api/v1/devices/); on a write the whole set is replaced."
 CODE_KINDS = [kind.value for kind in Kind if kind is not Kind.NONE]
@@ -142,6 +142,21 @@ class BookingSerializer(serializers.ModelSerializer):
         path = f"{reverse('api-event-list')}?booking={booking.pk}"
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class BookingBatchResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's position in `bookings`, from 0.")
+    result = serializers.ChoiceField(choices=["created", "updated", "unchanged", "stale", "failed"])
+    booking = BookingSerializer(
+        allow_null=True, help_text="The booking as the item left it; null if it failed."
+    )
+    error = ErrorDetailSerializer(
+        allow_null=True, help_text="Why the item failed: nothing of it was written."
+    )
+
+
+class BookingBatchAnswerSerializer(serializers.Serializer):
+    results = BookingBatchResultSerializer(many=True, help_text="One per item, in the items' order.")
 
 
 class BookingPatchSerializer(serializers.Serializer):
