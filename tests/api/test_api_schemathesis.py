@@ -1,14 +1,15 @@
 """schemathesis against the generated OpenAPI on a live test server: for every operation, generated valid
 and invalid requests with a write token over seeded devices and codes; no answer is a 5xx and none breaks
 the schema (status code, content type and body all documented). Examples are bounded so the whole file
-stays well under two minutes."""
+stays well under two minutes. Then call sequences along the links schemathesis infers (stateful)."""
 
 import datetime as dt
 
 import pytest
 import schemathesis
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -26,6 +27,10 @@ CHECKS = [
     response_schema_conformance,
 ]
 EXAMPLES_PER_OPERATION = 15
+# Stateful sequences: each chains up to this many calls along the inferred links.
+SEQUENCES = 40
+STEPS_PER_SEQUENCE = 6
+MIN_LINKS = 10
 
 
 @pytest.fixture
@@ -79,3 +84,43 @@ def test_api_answers_match_the_schema(case, seeded_api):
     if known and isinstance(generated, int) and generated % 2 == 0:
         case.path_parameters["id"] = known[generated % len(known)]
     case.call_and_validate(base_url=seeded_api["url"], headers=seeded_api["headers"], checks=CHECKS)
+
+
+def test_api_call_sequences_match_the_schema(api_schema, seeded_api):
+    """Stateful: schemathesis chains operations along the links it infers from the schema (an object a
+    POST made, then read, changed, cancelled or deleted by its id): every answer on the way is checked."""
+    machine = api_schema.as_state_machine()
+    assert api_schema.statistic.transitions.total >= MIN_LINKS, "too few links inferred to chain calls"
+    failures = []
+
+    class Sequences(machine):
+        def get_call_kwargs(self, case):
+            return {"base_url": seeded_api["url"], "headers": seeded_api["headers"]}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+        def step(self, input):
+            try:
+                return super().step(input)
+            except Exception as failure:
+                failures.append(failure)
+                raise
+
+    try:
+        Sequences.run(
+            settings=settings(
+                max_examples=SEQUENCES,
+                stateful_step_count=STEPS_PER_SEQUENCE,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.generate],
+                database=None,
+            )
+        )
+    except FlakyStrategyDefinition:
+        # Hypothesis replays a failing sequence to report it, but the server's data has changed since, so
+        # the replay draws other steps: the failure as first seen is the one to report.
+        if failures:
+            raise failures[0] from None
+        raise

@@ -4,13 +4,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from accesscodes.bookings.models import Alert, Booking
-from portal.api.filters import StrictBooleanFilter
+from portal.api.filters import StrictBooleanFilter, UtcIsoDateTimeFromToRangeFilter
 
 
 class BookingFilter(django_filters.FilterSet):
     unit = django_filters.NumberFilter(field_name="unit_id")
     status = django_filters.ChoiceFilter(choices=Booking.Status.choices)
-    check_in = django_filters.IsoDateTimeFromToRangeFilter(
+    check_in = UtcIsoDateTimeFromToRangeFilter(
         help_text="check_in_after / check_in_before: ISO 8601 date-times, both ends included."
     )
     search = django_filters.CharFilter(method="filter_search", max_length=100)
