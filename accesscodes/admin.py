@@ -17,7 +17,7 @@ from accesscodes.services import (
     access_code_update,
 )
 from devices.models import Device
-from portal.admin_scoping import TenantAdmin
+from portal.admin_scoping import ScopedInlineMixin, TenantAdmin
 from portal.selectors import workspaces_for_user
 
 TIME_FIELDS = ("starts_at", "ends_at")
@@ -65,7 +65,7 @@ class AccessCodeAdminForm(forms.ModelForm):
         return cleaned
 
 
-class AccessCodeEventInline(admin.TabularInline):
+class AccessCodeEventInline(ScopedInlineMixin, admin.TabularInline):
     model = AccessCodeEvent
     fields = ["created_at", "kind", "message", "actor"]
     readonly_fields = fields

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from portal.admin_scoping import RoleScopedAdminMixin, TenantAdmin
+from portal.admin_scoping import RoleScopedAdminMixin, ScopedInlineMixin, TenantAdmin
 from portal.fields import SecretText
 from portal.hooks.inbox import seam_events_process_again
 from portal.models import (
@@ -491,7 +491,7 @@ class WebhookEndpointAdmin(TenantAdmin):
         return permitted
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ScopedInlineMixin, admin.TabularInline):
     model = WebhookAttempt
     fields = ["attempted_at", "response_code", "response_excerpt", "error", "duration_ms"]
     readonly_fields = fields

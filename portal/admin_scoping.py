@@ -73,3 +73,20 @@ class TenantAdmin(RoleScopedAdminMixin, admin.ModelAdmin):
         if related is not Workspace and hasattr(related.objects, "for_workspaces"):
             kwargs["queryset"] = related.objects.for_workspaces(self.editable_workspaces(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedInlineMixin:
+    """An inline whose rows are re-read, when a form is sent, from the inline's own scoped queryset: Django
+    reads them through the model's default manager, which refuses an unscoped query of tenant rows."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        rows = self.get_queryset(request)
+
+        class ScopedFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if self._pk_field.name in form.fields:
+                    form.fields[self._pk_field.name].queryset = rows
+
+        return ScopedFormSet

@@ -31,10 +31,11 @@ from accesscodes.bookings.models import (
     Unit,
     UnitDoor,
 )
+from accesscodes.bookings.property_services import CODE_POLICY_FIELDS, bookings_replan_on_commit
 from accesscodes.bookings.selectors import booking_code_links
 from accesscodes.bookings.services import booking_cancel, booking_preview, booking_upsert
 from devices.models import Device
-from portal.admin_scoping import TenantAdmin
+from portal.admin_scoping import ScopedInlineMixin, TenantAdmin
 from portal.models import CODE_EDITOR_ROLES, WORKSPACE_ADMIN_ROLES
 from portal.selectors import workspaces_for_user
 
@@ -44,7 +45,7 @@ BOOKING_INPUT_FIELDS = [
 ]  # fmt: skip
 
 
-class TenantInline(admin.TabularInline):
+class TenantInline(ScopedInlineMixin, admin.TabularInline):
     """An inline of tenant rows: scoped reads, scoped choices, and new rows in the parent's workspace."""
 
     extra = 0
@@ -61,6 +62,27 @@ class TenantInline(admin.TabularInline):
         elif db_field.related_model is Device:
             kwargs["queryset"] = Device.objects.dangerously_all_workspaces()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReplanOnDoorOrPolicyChangeMixin:
+    """Edits here bypass the property services: once the doors (an inline) or the code policy changed,
+    the bookings of the units they concern are planned again, as the services do."""
+
+    door_inline: type[admin.TabularInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        doors_changed = "property" in form.changed_data or any(
+            formset.model is self.door_inline.model and formset.has_changed() for formset in formsets
+        )
+        policy_changed = bool(set(form.changed_data) & set(CODE_POLICY_FIELDS))
+        if change and (doors_changed or policy_changed):
+            what = "doors" if doors_changed else "code policy"
+            bookings_replan_on_commit(
+                workspace_id=form.instance.workspace_id,
+                unit_ids=self.unit_ids(form.instance),
+                reason=f"The {what} of {form.instance.name} changed: the codes were planned again.",
+            )
 
 
 class PropertySharedDoorInline(TenantInline):
@@ -126,8 +148,18 @@ class WorkspaceChildrenMixin:
 
 
 @admin.register(Property)
-class PropertyAdmin(WorkspaceChildrenMixin, TenantAdmin):
+class PropertyAdmin(ReplanOnDoorOrPolicyChangeMixin, WorkspaceChildrenMixin, TenantAdmin):
     edit_roles = WORKSPACE_ADMIN_ROLES
+    door_inline = PropertySharedDoorInline
+
+    @staticmethod
+    def unit_ids(property):
+        return (
+            Unit.objects.for_workspace(property.workspace_id)
+            .filter(property=property)
+            .values_list("pk", flat=True)
+        )
+
     list_display = ["name", "timezone", "check_in_time", "check_out_time", "workspace"]
     list_select_related = ["workspace"]
     search_fields = ["name"]
@@ -146,8 +178,14 @@ class PropertyAdmin(WorkspaceChildrenMixin, TenantAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(WorkspaceChildrenMixin, TenantAdmin):
+class UnitAdmin(ReplanOnDoorOrPolicyChangeMixin, WorkspaceChildrenMixin, TenantAdmin):
     edit_roles = WORKSPACE_ADMIN_ROLES
+    door_inline = UnitDoorInline
+
+    @staticmethod
+    def unit_ids(unit):
+        return [unit.pk]
+
     list_display = ["name", "property", "external_id", "workspace"]
     list_select_related = ["property", "workspace"]
     search_fields = ["name", "external_id"]

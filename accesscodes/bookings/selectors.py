@@ -712,3 +712,12 @@ def timeline_codes(
         .select_related("booking")
     }
     return codes, links
+
+
+def bookings_to_replan(*, workspace_id: int, unit_ids, now) -> list[Booking]:
+    """The units' confirmed bookings that are still to come or under way, earliest first."""
+    return list(
+        Booking.objects.for_workspace(workspace_id)
+        .filter(unit_id__in=unit_ids, status=Booking.Status.CONFIRMED, check_out__gt=now)
+        .order_by("check_in", "pk")
+    )

@@ -190,6 +190,30 @@ def booking_cancel(
     return BookingOutcome(booking=booking, result="cancelled", plan=the_plan, steps=steps)
 
 
+@transaction.atomic
+def booking_replan(*, booking: Booking, reason: str, now=None) -> BookingOutcome:
+    """Make the doors hold the booking's plan again after something it depends on changed outside it: its
+    unit's or property's doors, or their code policy. A door the unit gained gets its code, a door it lost
+    has the code removed, a code the policy now plans otherwise is changed; PINs already on locks stay.
+    A booking cancelled or over is left as it is."""
+    now = now or timezone.now()
+    booking = (
+        Booking.objects.for_workspace(booking.workspace_id)
+        .select_for_update(of=("self",))
+        .select_related("workspace", "unit__property")
+        .get(pk=booking.pk)
+    )
+    if booking.status != Booking.Status.CONFIRMED or booking.check_out <= now:
+        return BookingOutcome(booking=booking, result="unchanged")
+    timeline = BookingTimeline(booking)
+    timeline.add(kind="replanned", message=reason)
+    the_plan, steps = _apply(booking=booking, timeline=timeline, now=now, created=False)
+    changed = any(step.action is not Action.KEEP for step in steps)
+    return BookingOutcome(
+        booking=booking, result="updated" if changed else "unchanged", plan=the_plan, steps=steps
+    )
+
+
 def booking_preview(
     *, workspace, unit: Unit, check_in, check_out, guest_name="", guest_phone="", provided_pin="",
     source: str = "", external_id: str = "", now=None,

@@ -11,6 +11,9 @@ from accesscodes.bookings.ical.services import calendar_feed_claim, calendar_fee
 from accesscodes.bookings.inbox import hook_deliveries_requeue_stuck, hook_delivery_process, hook_inbox_purge
 from accesscodes.bookings.readiness import bookings_readiness_check
 from accesscodes.bookings.retention import guest_data_redact_due
+from accesscodes.bookings.selectors import bookings_to_replan
+from accesscodes.bookings.services import booking_replan
+from accesscodes.bookings.timeline import booking_event_record
 from portal.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -64,3 +67,23 @@ def process_booking_hook(workspace_id: int, delivery_id: int) -> str | None:
 def booking_hook_inbox_upkeep() -> dict:
     """Scheduled: forget deliveries past the retention period; queue again any whose task was lost."""
     return {"purged": hook_inbox_purge(), "requeued": hook_deliveries_requeue_stuck()}
+
+
+def replan_bookings(workspace_id: int, unit_ids: list[int], reason: str) -> dict:
+    """Queued on commit when units' doors or code policy changed: each of their bookings still to come or
+    under way is planned again in its own transaction. A booking that fails is logged and its failure
+    recorded on its timeline; the others go on."""
+    now = timezone.now()
+    counts = {"updated": 0, "unchanged": 0, "failed": 0}
+    for booking in bookings_to_replan(workspace_id=workspace_id, unit_ids=unit_ids, now=now):
+        try:
+            counts[booking_replan(booking=booking, reason=reason, now=now).result] += 1
+        except Exception as error:
+            logger.exception("replan_bookings: booking %s", booking.pk)
+            counts["failed"] += 1
+            booking_event_record(
+                booking=booking,
+                kind="replan_failed",
+                message=f"{reason} Planning this booking again failed: {error}",
+            )
+    return counts
