@@ -144,14 +144,15 @@ class AccessCode(TenantModel):
             models.Index(fields=["workspace", "-id"], name="access_code_workspace_newest"),
             # The pages read the codes still in use, a small part of a table that keeps every code ever
             # made: the list (newest first) and its count, the dashboard's counts by sync state, and the
-            # codes that have started (departures with codes still on a lock).
+            # codes that have started (departures with codes still on a lock). The scan for due work
+            # (pushes and polls) reads the state index alone: it holds every column that scan needs.
             models.Index(
                 fields=["workspace", "-created_at", "-id"],
                 name="access_code_active_newest",
                 condition=models.Q(removed_at__isnull=True),
             ),
             models.Index(
-                fields=["workspace", "sync_state"],
+                fields=["workspace", "sync_state", "next_attempt_at", "next_poll_at", "id"],
                 name="access_code_active_state",
                 condition=models.Q(removed_at__isnull=True),
             ),

@@ -9,7 +9,7 @@ import logging
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from accesscodes.sync.converge import access_code_converge, access_codes_due, access_codes_process_due
+from accesscodes.sync.converge import access_code_converge, access_codes_process_due, workspaces_with_due_work
 from accesscodes.sync.reconcile import access_codes_reconcile
 from portal.models import Workspace
 
@@ -72,10 +72,7 @@ def reconcile_workspace(workspace_id: int) -> dict | None:
 
 def dispatch_due_access_code_work() -> int:
     """Scheduled every minute: one task per workspace that has pushes or polls due."""
-    now = timezone.now()
-    dispatched = 0
-    for workspace in Workspace.objects.all():
-        if access_codes_due(workspace=workspace, now=now).exists():
-            async_task("accesscodes.tasks.process_due_access_codes", workspace.pk)
-            dispatched += 1
-    return dispatched
+    workspace_ids = list(workspaces_with_due_work(now=timezone.now()))
+    for workspace_id in workspace_ids:
+        async_task("accesscodes.tasks.process_due_access_codes", workspace_id)
+    return len(workspace_ids)

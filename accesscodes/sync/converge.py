@@ -50,16 +50,31 @@ def _crash_record_or_log(workspace, access_code_id: int, error: Exception, now) 
         return "error"
 
 
-def access_codes_due(*, workspace, now):
+def _due(now) -> Q:
+    """Codes in use with a push or a poll due: every column this reads is in `access_code_active_state`."""
     pending_due = Q(sync_state__in=PENDING_STATES) & (
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
     poll_due = Q(sync_state=AccessCode.SyncState.IN_SYNC, next_poll_at__lte=now)
+    return Q(removed_at__isnull=True) & (pending_due | poll_due)
+
+
+def access_codes_due(*, workspace, now):
     return (
         AccessCode.objects.for_workspace(workspace)
-        .filter(removed_at__isnull=True)
-        .filter(pending_due | poll_due)
+        .filter(_due(now))
         .order_by("next_attempt_at", "next_poll_at", "pk")
+    )
+
+
+def workspaces_with_due_work(*, now):
+    """The ids of the workspaces that have a push or a poll due: one query over every workspace."""
+    return (
+        AccessCode.objects.dangerously_all_workspaces()
+        .filter(_due(now))
+        .order_by()
+        .values_list("workspace_id", flat=True)
+        .distinct()
     )
 
 
