@@ -22,8 +22,21 @@ class RoleScopedAdminMixin:
     def workspace_of(self, obj):
         return obj.workspace
 
+    def has_workspace_in(self, request, roles) -> bool:
+        """Whether the user holds one of these roles in some workspace: asked once per request, since the
+        admin's menu asks it of every model on every page."""
+        answers = request.__dict__.setdefault("_admin_roles_held", {})
+        key = None if roles is None else tuple(sorted(roles))
+        if key not in answers:
+            answers[key] = workspaces_for_user(user=request.user, roles=roles).exists()
+        return answers[key]
+
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff and self.visible_workspaces(request).exists()
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and self.has_workspace_in(request, self.view_roles)
+        )
 
     def has_view_permission(self, request, obj=None):
         if obj is None:
@@ -33,11 +46,11 @@ class RoleScopedAdminMixin:
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
-            return request.user.is_staff and self.editable_workspaces(request).exists()
+            return request.user.is_staff and self.has_workspace_in(request, self.edit_roles)
         return workspace_role(user=request.user, workspace=self.workspace_of(obj)) in self.edit_roles
 
     def has_add_permission(self, request):
-        return request.user.is_staff and self.editable_workspaces(request).exists()
+        return request.user.is_staff and self.has_workspace_in(request, self.edit_roles)
 
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
