@@ -19,10 +19,10 @@ is due to be polled. Every code has its history (created, sent to Seam, failed o
 and the rows per table.
 
 Then, each figure beside its floor, measured in the same run:
-1. Due-work scan: `access_codes_due` as the every-minute dispatcher (`dispatch_due_access_code_work`)
-   runs it, one `exists()` per workspace, and as `access_codes_process_due` runs it for one workspace
-   (the first 500 ids). Prints `EXPLAIN (ANALYZE, BUFFERS)` for one workspace and, over every workspace,
-   the plan nodes used and the index entries and table rows they read, against the codes in the table.
+1. Due-work scan: `access_codes_due` for one workspace (its `exists()`, and the first 500 ids as
+   `access_codes_process_due` reads them), and `workspaces_with_due_work`, the every-minute dispatcher's
+   one query over every workspace. Prints `EXPLAIN (ANALYZE, BUFFERS)` of each, the plan nodes used and
+   the index entries and table rows they read, against the codes in the table.
    Floor: the rows the queries return (the least any plan reads). Target: an index-only plan that does
    not read every code. Also times the dispatcher's whole run (its tasks are not queued).
 2. Pages: server time of the dashboard, the bookings list, a booking page, the access-code list, the
