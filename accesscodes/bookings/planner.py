@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
-from accesscodes.providers import CodeDraft, DeviceFacts, OtherCode, provider_for, validate_access_code
+from accesscodes.providers import (
+    CodeDraft,
+    DeviceFacts,
+    OtherCode,
+    earliest_start,
+    provider_for,
+    validate_access_code,
+)
 from accesscodes.providers.dormakaba_oracode import fit_slot, usable_slots
 from accesscodes.providers.igloohome import DAILY_MAX_DAYS, DAILY_MIN_DAYS, HOURLY_MAX
 from accesscodes.providers.windows import DAY, load_zone, span_text
@@ -77,6 +84,9 @@ class DoorFacts:
     device: DeviceFacts
     # Codes of everyone else that occupy this door (not this booking's own codes).
     others: tuple[OtherCode, ...] = ()
+    # This booking's own codes on the door: a planned code that keeps one is judged as a change of it, as
+    # Seam judges it (a code under way keeps its start, which a new code could not have).
+    own: tuple[OtherCode, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,7 +203,11 @@ def _checked(planned: PlannedCode, door: DoorFacts, now: datetime) -> PlannedCod
     if planned.kind is Kind.NONE:
         return planned
     planned = _with_fitting_name(planned, door, now)
-    errors = validate_access_code(device=door.device, draft=planned.draft(), others=door.others, now=now)
+    previous = _kept_code(planned, door)
+    planned = _with_reachable_start(planned, door, now, previous)
+    errors = validate_access_code(
+        device=door.device, draft=planned.draft(), others=door.others, previous=previous, now=now
+    )
     if not errors:
         return planned
     messages = tuple(message for found in errors.values() for message in found)
@@ -206,6 +220,48 @@ def _checked(planned: PlannedCode, door: DoorFacts, now: datetime) -> PlannedCod
         ends_at=planned.ends_at,
         part=planned.part,
         parts=planned.parts,
+    )
+
+
+def _kept_code(planned: PlannedCode, door: DoorFacts) -> CodeDraft | None:
+    """The booking's online code on this door that the planned one keeps (to be changed, not made again),
+    if there is exactly one. Offline codes are never changed: a new window is a new code."""
+    if planned.is_offline_access_code:
+        return None
+    online = [code for code in door.own if not code.is_offline_access_code]
+    if len(online) != 1:
+        return None
+    code = online[0]
+    return CodeDraft(
+        name=code.name, code=code.code, starts_at=code.starts_at, ends_at=code.ends_at,
+        is_offline_access_code=False, is_one_time_use=code.is_one_time_use,
+        max_time_rounding=planned.max_time_rounding,
+        use_backup_access_code_pool=planned.use_backup_access_code_pool,
+    )  # fmt: skip
+
+
+def _with_reachable_start(
+    planned: PlannedCode, door: DoorFacts, now: datetime, previous: CodeDraft | None
+) -> PlannedCode:
+    """A start this lock no longer accepts for a new code (a booking made at the last minute, or during the
+    stay): a new code starts as soon as the lock allows, if that is before its end; a code already on the
+    lock that starts no later than that keeps its start (there is nothing to gain by changing it)."""
+    earliest = earliest_start(device=door.device, now=now)
+    if earliest is None or planned.starts_at is None or planned.starts_at >= earliest:
+        return planned
+    earliest = earliest.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    if previous is not None and previous.starts_at is not None and previous.starts_at <= earliest:
+        return dataclasses.replace(planned, starts_at=previous.starts_at)
+    if planned.ends_at is None or earliest >= planned.ends_at:
+        return planned  # the rules' message says why there is no code
+    return dataclasses.replace(
+        planned,
+        starts_at=earliest,
+        reasons=(
+            *planned.reasons,
+            f"Starts {round((earliest - now).total_seconds() / 60)} minutes from now, the earliest this lock "
+            "accepts for a new code.",
+        ),
     )
 
 

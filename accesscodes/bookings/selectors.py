@@ -131,6 +131,7 @@ def door_facts(*, devices: list[Device], occupying, own_access_code_ids) -> tupl
             name=device.name,
             device=device_facts(device),
             others=tuple(code for code_id, code in occupying.get(device.pk, ()) if code_id not in own),
+            own=tuple(code for code_id, code in occupying.get(device.pk, ()) if code_id in own),
         )
         for device in devices
     )

@@ -64,6 +64,11 @@ def validate_access_code(
     return provider_for(device.manufacturer).validate(check)
 
 
+def earliest_start(*, device: DeviceFacts, now: datetime) -> datetime | None:
+    """The earliest start this lock's rules allow a new time-bound code (None: any)."""
+    return provider_for(device.manufacturer).earliest_start(device, as_utc(now))
+
+
 def implied_ends_at(*, device: DeviceFacts, draft: CodeDraft) -> datetime | None:
     """The end this lock gives a code with the draft's start when none is sent (igloohome one-time-use
     codes: 24 hours); None when a time-bound code on it needs an explicit end."""

@@ -282,6 +282,12 @@ class Provider:
 
     # ----- shared helpers ------------------------------------------------------------------------
 
+    def earliest_start(self, device: DeviceFacts, now: datetime) -> datetime | None:
+        """The earliest start a new time-bound code may have on this lock, when its rules set one."""
+        if dc.START_IN_FUTURE in self.constraint_types(device):
+            return now + timedelta(minutes=1)
+        return None
+
     def constraint_types(self, device: DeviceFacts) -> frozenset[str]:
         return dc.constraint_types(device.code_constraints) | self.implied_constraints
 

@@ -13,7 +13,7 @@ on the lock; the portal refuses them instead, so what staff type is what the loc
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from .base import Check, DeviceFacts, Errors, Provider
 from .windows import relative_text
@@ -37,6 +37,9 @@ class KwiksetProvider(Provider):
                 "Kwikset time-bound codes must start at least 15 minutes from now; "
                 f"this one starts {relative_text(starts, check.now)}.",
             )
+
+    def earliest_start(self, device: DeviceFacts, now: datetime) -> datetime:
+        return now + START_LEAD + timedelta(minutes=1)  # the minute covers the time Seam takes to receive it
 
     def brand_description(self, device: DeviceFacts) -> list[str]:
         return ["Kwikset time-bound codes must start at least 15 minutes from now."]

@@ -331,11 +331,23 @@ def test_offline_fallback_off_leaves_the_door_without_a_code_and_says_why():
     assert "fallback off" in code.reasons[0]
 
 
-def test_a_code_the_rules_refuse_becomes_none_with_the_rules_message():
-    # Kwikset names are 2-14 characters and codes must start 15 minutes ahead: a stay that already began.
+def test_a_stay_that_began_gets_a_code_from_the_earliest_start_the_lock_accepts():
+    # Kwikset's new codes must start at least 15 minutes ahead: a stay that already began starts its code then.
     door = online_door(manufacturer="kwikset", lengths=(4, 5, 6, 7, 8))
     the_booking = BookingFacts(
         "ref", "Ada", NOW - timedelta(days=1), NOW + timedelta(days=1), guest_phone="5551234"
+    )
+    (code,) = planned(the_booking, [door]).codes
+    assert code.kind is Kind.ONLINE
+    assert NOW + timedelta(minutes=15) < code.starts_at <= NOW + timedelta(minutes=18)
+    assert any("the earliest this lock accepts" in reason for reason in code.reasons)
+
+
+def test_a_code_the_rules_refuse_becomes_none_with_the_rules_message():
+    # A stay that ends before the earliest start Kwikset accepts can get no code there.
+    door = online_door(manufacturer="kwikset", lengths=(4, 5, 6, 7, 8))
+    the_booking = BookingFacts(
+        "ref", "Ada", NOW - timedelta(days=1), NOW + timedelta(minutes=10), guest_phone="5551234"
     )
     (code,) = planned(the_booking, [door]).codes
     assert code.kind is Kind.NONE
