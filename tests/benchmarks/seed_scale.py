@@ -527,7 +527,7 @@ def read_plan(plan: dict, indexes: set[str]) -> ScanReading:
             + node.get("Rows Removed by Index Recheck", 0)
         )
         if index in indexes:
-            reading.index_entries += round(node["Actual Rows"] * loops)
+            reading.index_entries += round(read * loops)
         if kind == "Index Only Scan":
             reading.heap_rows += node.get("Heap Fetches", 0)
         elif on_table:
