@@ -6,7 +6,7 @@ real Django-Q2 worker applies them. The end state equals that of a twin workspac
 once, in order; every forged delivery is answered 401 and stored nowhere.
 
 Full size (about 10,000 events; figures printed with `-s`):
-`WEBHOOK_STORM_CODES_PER_DOOR=820 ./dev test tests/reliability/test_webhook_storm.py -s`."""
+`WEBHOOK_STORM_CODES_PER_DOOR=850 ./dev test tests/reliability/test_webhook_storm.py -s`."""
 
 import base64
 import json
