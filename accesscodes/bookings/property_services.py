@@ -12,19 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_q.tasks import async_task
 
-from accesscodes.bookings.models import Booking, Property, PropertySharedDoor, Unit, UnitDoor
+from accesscodes.bookings.models import POLICY_FIELDS, Booking, Property, PropertySharedDoor, Unit, UnitDoor
 from devices.models import Device
 
 REPLAN_TASK = "accesscodes.bookings.tasks.replan_bookings"
-# The policy fields the planner reads for a booking's codes (the others: readiness and retention).
-CODE_POLICY_FIELDS = (
-    "pin_source",
-    "pin_length",
-    "early_access_minutes",
-    "late_access_minutes",
-    "same_pin_on_every_door",
-    "offline_fallback",
-    "use_backup_pool",
+# The policy fields the planner reads for a booking's codes (the other two set readiness and retention).
+CODE_POLICY_FIELDS = tuple(
+    name for name in POLICY_FIELDS if name not in ("readiness_lead_minutes", "guest_data_retention_days")
 )
 
 
