@@ -65,6 +65,7 @@ def booking_hook_receive(request, token: str):
             headers=_storable_headers(request.headers),
             body=body.decode("utf-8"),
             event_type=event_type,
+            external_id=str(data["external_id"]),
         )
     except HookShapeError as error:
         return _error(request, 400, error.message, validation_errors=error.validation_errors)

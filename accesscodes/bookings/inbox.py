@@ -29,13 +29,16 @@ STUCK_AFTER = dt.timedelta(minutes=30)
 Status = BookingHookDelivery.Status
 
 
-def hook_delivery_store(*, source, webhook_id: str, headers: dict, body: str, event_type: str):
+def hook_delivery_store(
+    *, source, webhook_id: str, headers: dict, body: str, event_type: str, external_id: str = ""
+):
     """Store an accepted delivery and queue its processing; None when this source already sent this
     webhook id (the sender's retry: it is processed once)."""
     delivery = BookingHookDelivery(
         workspace_id=source.workspace_id,
         source=source,
         webhook_id=webhook_id,
+        external_id=external_id,
         headers=headers,
         body=body,
         event_type=event_type,
@@ -63,7 +66,27 @@ def hook_delivery_process_again(*, delivery: BookingHookDelivery) -> None:
 
 
 def hook_delivery_process(*, workspace_id: int, delivery_id: int) -> str | None:
-    """Apply a received delivery to its booking, once; the status it ends in (None if it is gone)."""
+    """Apply a received delivery to its booking, once; the status it ends in (None if it is gone).
+    Deliveries of the same booking that arrived before it and still wait (their task is late: a worker
+    died running it) are applied first, so a cancellation never overtakes the booking it cancels."""
+    for earlier_id in _earlier_waiting(workspace_id=workspace_id, delivery_id=delivery_id):
+        _process_one(workspace_id=workspace_id, delivery_id=earlier_id)
+    return _process_one(workspace_id=workspace_id, delivery_id=delivery_id)
+
+
+def _earlier_waiting(*, workspace_id: int, delivery_id: int) -> list[int]:
+    deliveries = BookingHookDelivery.objects.for_workspace(workspace_id)
+    delivery = deliveries.filter(pk=delivery_id).values("source_id", "external_id").first()
+    if delivery is None or not delivery["external_id"]:
+        return []
+    return list(
+        deliveries.filter(**delivery, status=Status.RECEIVED, pk__lt=delivery_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _process_one(*, workspace_id: int, delivery_id: int) -> str | None:
     with transaction.atomic():
         delivery = (
             BookingHookDelivery.objects.for_workspace(workspace_id)

@@ -408,6 +408,8 @@ class BookingHookDelivery(TenantModel):
 
     source = models.ForeignKey(BookingSource, on_delete=models.CASCADE, related_name="+")
     webhook_id = models.CharField(max_length=200)
+    # The booking it names: one booking's deliveries are applied in the order they arrived.
+    external_id = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     headers = models.JSONField(default=dict, help_text="As received, without signatures and secrets.")
     body = models.TextField()
@@ -422,6 +424,7 @@ class BookingHookDelivery(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["source", "webhook_id"], name="one_delivery_per_webhook_id")
         ]
+        indexes = [models.Index(fields=["source", "external_id", "id"], name="hook_delivery_booking_order")]
         ordering = ["-received_at", "-pk"]
         verbose_name_plural = "booking hook deliveries"
 

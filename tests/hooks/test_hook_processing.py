@@ -100,6 +100,32 @@ def test_a_cancellation_before_its_creation_keeps_the_booking_cancelled(send, ho
     assert not BookingCode.objects.for_workspace(workspace_a).filter(booking=booking).exists()
 
 
+def test_a_cancellation_whose_booking_still_waits_in_the_inbox_applies_the_booking_first(
+    send, hook_source, flat, workspace_a
+):
+    """The creation's task is late (a worker died running it) and the cancellation's task runs first: the
+    creation is applied before it, so the guest is left with no code instead of a cancelled stay's code."""
+    _, url, secret = hook_source
+    send(url, hook_body(**booking_data()), secret=secret)
+    send(url, hook_body("booking.cancelled", external_id="R-100"), secret=secret)
+    send(url, hook_body(**booking_data(external_id="R-OTHER")), secret=secret)
+    created, cancelled, other = BookingHookDelivery.objects.for_workspace(workspace_a).order_by("pk")
+
+    assert hook_delivery_process(workspace_id=workspace_a.pk, delivery_id=cancelled.pk) == Status.PROCESSED
+
+    booking = Booking.objects.for_workspace(workspace_a).get(external_id="R-100")
+    assert booking.status == Booking.Status.CANCELLED
+    assert not BookingCode.objects.for_workspace(workspace_a).filter(
+        booking=booking, released_at__isnull=True
+    )
+    outcomes = dict(BookingHookDelivery.objects.for_workspace(workspace_a).values_list("pk", "outcome"))
+    assert (outcomes[created.pk], outcomes[cancelled.pk]) == ("Booking created.", "Booking cancelled.")
+    # Another booking's delivery waits for its own task; the late task of the creation changes nothing.
+    assert BookingHookDelivery.objects.for_workspace(workspace_a).get(pk=other.pk).status == Status.RECEIVED
+    assert hook_delivery_process(workspace_id=workspace_a.pk, delivery_id=created.pk) == Status.PROCESSED
+    assert Booking.objects.for_workspace(workspace_a).get(pk=booking.pk).status == Booking.Status.CANCELLED
+
+
 def test_a_cancellation_removes_the_codes_and_one_for_an_unknown_booking_is_ignored(
     send, hook_source, flat, workspace_a
 ):
