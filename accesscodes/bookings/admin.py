@@ -31,7 +31,12 @@ from accesscodes.bookings.models import (
     Unit,
     UnitDoor,
 )
-from accesscodes.bookings.property_services import CODE_POLICY_FIELDS, bookings_replan_on_commit
+from accesscodes.bookings.property_services import (
+    CODE_POLICY_FIELDS,
+    bookings_replan_on_commit,
+    property_unit_ids,
+    replan_reason,
+)
 from accesscodes.bookings.selectors import booking_code_links
 from accesscodes.bookings.services import booking_cancel, booking_preview, booking_upsert
 from devices.models import Device
@@ -77,11 +82,10 @@ class ReplanOnDoorOrPolicyChangeMixin:
         )
         policy_changed = bool(set(form.changed_data) & set(CODE_POLICY_FIELDS))
         if change and (doors_changed or policy_changed):
-            what = "doors" if doors_changed else "code policy"
             bookings_replan_on_commit(
                 workspace_id=form.instance.workspace_id,
                 unit_ids=self.unit_ids(form.instance),
-                reason=f"The {what} of {form.instance.name} changed: the codes were planned again.",
+                reason=replan_reason(form.instance.name, doors_changed=doors_changed),
             )
 
 
@@ -154,11 +158,7 @@ class PropertyAdmin(ReplanOnDoorOrPolicyChangeMixin, WorkspaceChildrenMixin, Ten
 
     @staticmethod
     def unit_ids(property):
-        return (
-            Unit.objects.for_workspace(property.workspace_id)
-            .filter(property=property)
-            .values_list("pk", flat=True)
-        )
+        return property_unit_ids(property)
 
     list_display = ["name", "timezone", "check_in_time", "check_out_time", "workspace"]
     list_select_related = ["workspace"]

@@ -69,7 +69,7 @@ def bookings_replan_on_commit(*, workspace_id: int, unit_ids, reason: str) -> No
         transaction.on_commit(lambda: async_task(REPLAN_TASK, workspace_id, unit_ids, reason))
 
 
-def _property_unit_ids(property: Property) -> list[int]:
+def property_unit_ids(property: Property) -> list[int]:
     return list(
         Unit.objects.for_workspace(property.workspace_id)
         .filter(property_id=property.pk)
@@ -109,8 +109,8 @@ def property_update(
     if doors_changed or policy_changed:
         bookings_replan_on_commit(
             workspace_id=property.workspace_id,
-            unit_ids=_property_unit_ids(property),
-            reason=_replan_reason(property.name, doors_changed=doors_changed),
+            unit_ids=property_unit_ids(property),
+            reason=replan_reason(property.name, doors_changed=doors_changed),
         )
     return property
 
@@ -171,12 +171,12 @@ def unit_update(
         bookings_replan_on_commit(
             workspace_id=unit.workspace_id,
             unit_ids=[unit.pk],
-            reason=_replan_reason(unit.name, doors_changed=doors_changed),
+            reason=replan_reason(unit.name, doors_changed=doors_changed),
         )
     return unit
 
 
-def _replan_reason(name: str, *, doors_changed: bool) -> str:
+def replan_reason(name: str, *, doors_changed: bool) -> str:
     what = "doors" if doors_changed else "code policy"
     return f"The {what} of {name} changed: the codes were planned again."
 
