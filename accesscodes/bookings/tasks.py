@@ -81,9 +81,12 @@ def replan_bookings(workspace_id: int, unit_ids: list[int], reason: str) -> dict
         except Exception as error:
             logger.exception("replan_bookings: booking %s", booking.pk)
             counts["failed"] += 1
-            booking_event_record(
-                booking=booking,
-                kind="replan_failed",
-                message=f"{reason} Planning this booking again failed: {error}",
-            )
+            _replan_failure_record(booking, f"{reason} Planning this booking again failed: {error}")
     return counts
+
+
+def _replan_failure_record(booking, message: str) -> None:
+    try:
+        booking_event_record(booking=booking, kind="replan_failed", message=message)
+    except Exception:  # e.g. the database is gone too: the log line above is the record, the batch goes on
+        logger.exception("replan_bookings: could not record the failure of booking %s", booking.pk)
